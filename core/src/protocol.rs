@@ -1,0 +1,148 @@
+//! JSON shapes of the `/api/v1` API, shared by browser and server.
+//!
+//! Field names are camelCase on the wire. Times are unix seconds unless the
+//! name says otherwise.
+
+use serde::{Deserialize, Serialize};
+
+/// S3's hard limit on the number of parts in one multipart upload.
+pub const MAX_PARTS: u32 = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateCaptureLinkRequest {
+    pub conversation_id: String,
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// How long the link stays usable; the server bounds it by its settings.
+    #[serde(default)]
+    pub expires_in_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureLink {
+    /// The link to send to the person who records. Carries a signed, scoped token.
+    pub url: String,
+    pub token: String,
+    pub conversation_id: String,
+    pub customer_id: Option<String>,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUploadRequest {
+    /// The MediaRecorder type, e.g. `video/webm;codecs=vp9,opus`.
+    pub mime_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadSession {
+    pub upload_id: String,
+    /// Every part but the last must be exactly this many bytes.
+    pub part_size: u64,
+    pub max_parts: u32,
+    /// Largest accepted recording, in bytes.
+    pub max_bytes: u64,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignPartsRequest {
+    pub part_numbers: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedPart {
+    pub part_number: u32,
+    /// PUT the part's bytes here. Short-lived; ask again when it expires.
+    pub url: String,
+    /// Unix milliseconds after which the URL is refused.
+    pub expires_at_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignPartsResponse {
+    pub parts: Vec<SignedPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletedPart {
+    pub part_number: u32,
+    pub etag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompleteUploadRequest {
+    pub parts: Vec<CompletedPart>,
+    /// Total bytes the browser recorded; checked against the stored parts.
+    #[serde(default)]
+    pub total_bytes: Option<u64>,
+    /// Recorded duration measured by the browser, in milliseconds.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadedPart {
+    pub part_number: u32,
+    pub etag: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPartsResponse {
+    pub parts: Vec<UploadedPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Video {
+    pub video_id: String,
+    /// A link on our server (the link resolver), never a storage URL.
+    pub media_url: String,
+    pub mime_type: String,
+    pub size: u64,
+    /// Seconds.
+    pub duration: Option<f64>,
+}
+
+/// The `video.received` webhook payload: exactly the seed's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoReceived {
+    pub conversation_id: String,
+    pub media_url: String,
+    pub thumbnail_url: Option<String>,
+    /// Seconds.
+    pub duration: f64,
+    pub customer_id: Option<String>,
+    pub mime_type: String,
+}
+
+/// Every error response: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// Stable, machine-readable code, e.g. `invalid_field`.
+    pub code: String,
+    /// For a person; names the field when one is at fault.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    pub request_id: String,
+}

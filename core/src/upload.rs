@@ -1,0 +1,455 @@
+//! The upload state machine: events in, commands out, no I/O, clock passed in.
+//!
+//! The shell (browser or a test) owns the bytes and the network. It reports what
+//! happened as [`Event`]s and carries out the [`Command`]s it gets back. Parts are
+//! planned from the byte count alone, so the same machine serves "upload after
+//! recording" and "upload while recording": every time the recording grows past a
+//! part boundary, a new part becomes sendable.
+
+use std::collections::BTreeMap;
+
+use crate::classify::{Failure, Verdict, classify};
+use crate::policy::{Jitter, RetryPolicy};
+use crate::protocol::{CompletedPart, MAX_PARTS, SignedPart};
+
+/// Upload settings; all of them are named settings with defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadConfig {
+    /// Every part but the last is exactly this many bytes.
+    pub part_size: u64,
+    /// Part PUTs in flight at once (browsers open at most 6 per host).
+    pub parallelism: usize,
+    pub retry: RetryPolicy,
+    /// A signed URL this close to expiry is re-signed before use.
+    pub resign_margin_ms: u64,
+    pub max_parts: u32,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        Self {
+            part_size: 5 * 1024 * 1024,
+            parallelism: 4,
+            retry: RetryPolicy::default(),
+            resign_margin_ms: 5_000,
+            max_parts: MAX_PARTS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The recording has grown to `total` bytes.
+    Recorded {
+        total: u64,
+    },
+    /// No more bytes will come.
+    RecordingFinished,
+    Signed {
+        parts: Vec<SignedPart>,
+    },
+    SignFailed {
+        failure: Failure,
+    },
+    PartUploaded {
+        part: u32,
+        etag: String,
+    },
+    PartFailed {
+        part: u32,
+        failure: Failure,
+    },
+    /// Time has passed (a timer asked for with [`Command::WakeAt`] fired).
+    Tick,
+    /// The browser came back online.
+    Online,
+    Completed,
+    CompleteFailed {
+        failure: Failure,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Ask the server for fresh URLs for these parts.
+    Sign { parts: Vec<u32> },
+    /// PUT bytes `offset..offset+len` of the recording to `url`.
+    Put {
+        part: u32,
+        offset: u64,
+        len: u64,
+        url: String,
+    },
+    /// Send [`Event::Tick`] at this time (unix ms).
+    WakeAt { at_ms: u64 },
+    /// Send [`Event::Online`] when the browser is online again.
+    WaitOnline,
+    /// Every part is stored: complete the upload.
+    Complete {
+        parts: Vec<CompletedPart>,
+        total_bytes: u64,
+    },
+    /// The upload cannot go on. The recording must be kept.
+    Fail {
+        status: Option<u16>,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Uploading,
+    Completing,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
+    Idle,
+    InFlight,
+    Backoff { until_ms: u64 },
+    Done { etag: String },
+}
+
+#[derive(Debug, Clone)]
+struct Part {
+    slot: Slot,
+    url: Option<(String, u64)>,
+}
+
+/// The per-request work the machine may have outstanding besides part PUTs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Side {
+    Idle,
+    InFlight,
+    Backoff { until_ms: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    cfg: UploadConfig,
+    recorded: u64,
+    finished: bool,
+    parts: BTreeMap<u32, Part>,
+    sign: Side,
+    complete: Side,
+    throttle_until: u64,
+    offline: bool,
+    /// Failures in a row since bytes last progressed.
+    failures: u32,
+    phase: Phase,
+    jitter: Jitter,
+}
+
+impl Uploader {
+    /// `seed` drives the jitter; pass a random one in production, a fixed one in tests.
+    pub fn new(cfg: UploadConfig, seed: u64) -> Self {
+        assert!(
+            cfg.part_size > 0 && cfg.parallelism > 0,
+            "invalid upload config"
+        );
+        Self {
+            cfg,
+            recorded: 0,
+            finished: false,
+            parts: BTreeMap::new(),
+            sign: Side::Idle,
+            complete: Side::Idle,
+            throttle_until: 0,
+            offline: false,
+            failures: 0,
+            phase: Phase::Uploading,
+            jitter: Jitter::new(seed),
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub fn config(&self) -> &UploadConfig {
+        &self.cfg
+    }
+
+    /// Bytes the recording holds so far.
+    pub fn recorded_bytes(&self) -> u64 {
+        self.recorded
+    }
+
+    /// Bytes the server has confirmed.
+    pub fn confirmed_bytes(&self) -> u64 {
+        self.parts
+            .iter()
+            .filter(|(_, p)| matches!(p.slot, Slot::Done { .. }))
+            .map(|(n, _)| self.range(*n).1)
+            .sum()
+    }
+
+    /// Failures in a row since bytes last progressed.
+    pub fn failures_in_a_row(&self) -> u32 {
+        self.failures
+    }
+
+    /// Feed one event; get back what to do now.
+    pub fn handle(&mut self, event: Event, now_ms: u64) -> Vec<Command> {
+        if matches!(self.phase, Phase::Done | Phase::Failed) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        match event {
+            Event::Recorded { total } => self.recorded = self.recorded.max(total),
+            Event::RecordingFinished => self.finished = true,
+            Event::Signed { parts } => {
+                self.sign = Side::Idle;
+                for s in parts {
+                    if let Some(p) = self.parts.get_mut(&s.part_number) {
+                        p.url = Some((s.url, s.expires_at_ms));
+                    }
+                }
+            }
+            Event::SignFailed { failure } => {
+                self.sign = Side::Idle;
+                let until = self.on_failure(&failure, now_ms, &mut out);
+                if let Some(until_ms) = until {
+                    self.sign = Side::Backoff { until_ms };
+                }
+            }
+            Event::PartUploaded { part, etag } => {
+                if let Some(p) = self.parts.get_mut(&part)
+                    && p.slot == Slot::InFlight
+                {
+                    p.slot = Slot::Done { etag };
+                    p.url = None;
+                    self.failures = 0; // bytes progressed
+                }
+            }
+            Event::PartFailed { part, failure } => {
+                let in_flight = self
+                    .parts
+                    .get(&part)
+                    .is_some_and(|p| p.slot == Slot::InFlight);
+                if in_flight {
+                    if let Some(p) = self.parts.get_mut(&part) {
+                        p.slot = Slot::Idle;
+                        if classify(&failure) == Verdict::Resign {
+                            p.url = None;
+                        }
+                    }
+                    if let Some(until_ms) = self.on_failure(&failure, now_ms, &mut out)
+                        && let Some(p) = self.parts.get_mut(&part)
+                    {
+                        p.slot = Slot::Backoff { until_ms };
+                    }
+                }
+            }
+            Event::Tick => {}
+            Event::Online => self.offline = false,
+            Event::Completed => {
+                self.phase = Phase::Done;
+                return out;
+            }
+            Event::CompleteFailed { failure } => {
+                self.complete = Side::Idle;
+                self.phase = Phase::Uploading;
+                if let Some(until_ms) = self.on_failure(&failure, now_ms, &mut out) {
+                    self.complete = Side::Backoff { until_ms };
+                }
+            }
+        }
+        if self.phase != Phase::Failed {
+            self.drive(now_ms, &mut out);
+        }
+        out
+    }
+
+    /// Apply the verdict on a failure. Returns the backoff deadline when the
+    /// failed request should be retried later.
+    fn on_failure(&mut self, failure: &Failure, now: u64, out: &mut Vec<Command>) -> Option<u64> {
+        let verdict = classify(failure);
+        if let Verdict::Fatal { status, message } = verdict {
+            self.fail(Some(status), message, out);
+            return None;
+        }
+        if verdict == Verdict::WaitOnline {
+            if !self.offline {
+                self.offline = true;
+                out.push(Command::WaitOnline);
+            }
+            return None;
+        }
+        self.failures += 1;
+        if self.failures >= self.cfg.retry.max_attempts {
+            let msg = format!(
+                "The upload failed {} times in a row without progress.",
+                self.failures
+            );
+            self.fail(None, msg, out);
+            return None;
+        }
+        let delay = self
+            .cfg
+            .retry
+            .delay_ms(self.failures, self.jitter.next_unit());
+        match verdict {
+            Verdict::Throttle { retry_after_ms } => {
+                let wait = retry_after_ms.unwrap_or(delay).min(self.cfg.retry.cap_ms);
+                self.throttle_until = self.throttle_until.max(now + wait);
+                None
+            }
+            // A fresh signature needs no wait; the sign request itself is the pause.
+            Verdict::Resign => None,
+            _ => Some(now + delay),
+        }
+    }
+
+    fn fail(&mut self, status: Option<u16>, message: String, out: &mut Vec<Command>) {
+        self.phase = Phase::Failed;
+        out.push(Command::Fail { status, message });
+    }
+
+    /// Byte range `(offset, len)` of part `n` (1-based).
+    fn range(&self, n: u32) -> (u64, u64) {
+        let ps = self.cfg.part_size;
+        let offset = (n as u64 - 1) * ps;
+        (offset, ps.min(self.recorded.saturating_sub(offset)))
+    }
+
+    /// How many parts exist now: full parts while recording, all of them once finished.
+    fn planned_parts(&self) -> u64 {
+        let ps = self.cfg.part_size;
+        if self.finished {
+            self.recorded.div_ceil(ps)
+        } else {
+            self.recorded / ps
+        }
+    }
+
+    fn drive(&mut self, now: u64, out: &mut Vec<Command>) {
+        let planned = self.planned_parts();
+        if planned > self.cfg.max_parts as u64 {
+            let msg = "The recording is too long for one upload.".to_string();
+            return self.fail(None, msg, out);
+        }
+        if self.finished && self.recorded == 0 {
+            return self.fail(None, "Nothing was recorded.".into(), out);
+        }
+        for n in 1..=planned as u32 {
+            self.parts.entry(n).or_insert(Part {
+                slot: Slot::Idle,
+                url: None,
+            });
+        }
+        if self.offline {
+            return;
+        }
+        let mut wake: Option<u64> = None;
+        let mut soonest = |t: u64| wake = Some(wake.map_or(t, |w: u64| w.min(t)));
+        if self.throttle_until > now {
+            out.push(Command::WakeAt {
+                at_ms: self.throttle_until,
+            });
+            return;
+        }
+        // Parts whose backoff is over become sendable again.
+        for p in self.parts.values_mut() {
+            if let Slot::Backoff { until_ms } = p.slot {
+                if until_ms <= now {
+                    p.slot = Slot::Idle;
+                } else {
+                    soonest(until_ms);
+                }
+            }
+        }
+        let margin = self.cfg.resign_margin_ms;
+        let mut in_flight = self
+            .parts
+            .values()
+            .filter(|p| p.slot == Slot::InFlight)
+            .count();
+        let mut need_sign = Vec::new();
+        let idle: Vec<u32> = (self.parts.iter())
+            .filter(|(_, p)| p.slot == Slot::Idle)
+            .map(|(n, _)| *n)
+            .collect();
+        for n in idle {
+            let (offset, len) = self.range(n);
+            let p = self.parts.get_mut(&n).expect("planned part");
+            match &p.url {
+                Some((url, exp)) if *exp > now + margin => {
+                    if in_flight < self.cfg.parallelism {
+                        in_flight += 1;
+                        p.slot = Slot::InFlight;
+                        let url = url.clone();
+                        out.push(Command::Put {
+                            part: n,
+                            offset,
+                            len,
+                            url,
+                        });
+                    }
+                }
+                _ => need_sign.push(n),
+            }
+        }
+        self.side_request(now, &mut soonest, need_sign, out);
+        if let Some(at_ms) = wake {
+            out.push(Command::WakeAt { at_ms });
+        }
+    }
+
+    fn side_request(
+        &mut self,
+        now: u64,
+        soonest: &mut impl FnMut(u64),
+        mut need_sign: Vec<u32>,
+        out: &mut Vec<Command>,
+    ) {
+        if let Side::Backoff { until_ms } = self.sign {
+            if until_ms <= now {
+                self.sign = Side::Idle;
+            } else {
+                soonest(until_ms);
+            }
+        }
+        if !need_sign.is_empty() && self.sign == Side::Idle {
+            need_sign.truncate(self.cfg.parallelism * 2);
+            self.sign = Side::InFlight;
+            out.push(Command::Sign { parts: need_sign });
+        }
+        let all_done = self
+            .parts
+            .values()
+            .all(|p| matches!(p.slot, Slot::Done { .. }));
+        if !(self.finished && all_done) {
+            return;
+        }
+        if let Side::Backoff { until_ms } = self.complete {
+            if until_ms > now {
+                return soonest(until_ms);
+            }
+            self.complete = Side::Idle;
+        }
+        if self.complete == Side::Idle {
+            self.complete = Side::InFlight;
+            self.phase = Phase::Completing;
+            let parts = (self.parts.iter())
+                .filter_map(|(n, p)| match &p.slot {
+                    Slot::Done { etag } => Some(CompletedPart {
+                        part_number: *n,
+                        etag: etag.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            out.push(Command::Complete {
+                parts,
+                total_bytes: self.recorded,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "upload_tests.rs"]
+mod tests;
