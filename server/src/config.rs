@@ -1,0 +1,136 @@
+//! Settings: every limit is a named setting with a default, from flags or environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StorageKind {
+    /// Files under the data folder; the server signs and accepts its own part URLs.
+    Local,
+    /// Any S3-compatible store (AWS S3, MinIO, Garage, R2, SeaweedFS, GCS interop).
+    S3,
+}
+
+/// vidreply companion server.
+#[derive(Clone, Parser)]
+#[command(name = "vidreply-server", version, about)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "VIDREPLY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Base URL people and browsers reach the server at [default: http://BIND].
+    #[arg(long, env = "VIDREPLY_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+    /// Folder for the SQLite database, local video storage and generated secrets.
+    #[arg(long, env = "VIDREPLY_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Folder of the Trunk-built browser app to serve.
+    #[arg(long, env = "VIDREPLY_DIST_DIR", default_value = "dist")]
+    pub dist_dir: PathBuf,
+    /// Database URL [default: sqlite in DATA_DIR/vidreply.db].
+    #[arg(long, env = "VIDREPLY_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// API key for integrations [default: generated once into DATA_DIR/api-key].
+    #[arg(long, env = "VIDREPLY_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Secret that signs capture tokens and local URLs [default: generated into DATA_DIR].
+    #[arg(long, env = "VIDREPLY_SIGNING_SECRET", hide_env_values = true)]
+    pub signing_secret: Option<String>,
+
+    /// Where video bytes are kept.
+    #[arg(long, env = "VIDREPLY_STORAGE", value_enum, default_value = "local")]
+    pub storage: StorageKind,
+    #[arg(long, env = "VIDREPLY_S3_ENDPOINT")]
+    pub s3_endpoint: Option<Url>,
+    #[arg(long, env = "VIDREPLY_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    #[arg(long, env = "VIDREPLY_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    #[arg(long, env = "VIDREPLY_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    #[arg(long, env = "VIDREPLY_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+    /// Path-style bucket URLs (MinIO, SeaweedFS, Garage); false for virtual-host style.
+    #[arg(long, env = "VIDREPLY_S3_PATH_STYLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub s3_path_style: bool,
+
+    /// Bytes per upload part; every part but the last has exactly this size. S3 needs ≥ 5 MiB.
+    #[arg(long, env = "VIDREPLY_PART_SIZE", default_value_t = 5 * 1024 * 1024)]
+    pub part_size: u64,
+    /// Largest accepted recording, in bytes.
+    #[arg(long, env = "VIDREPLY_MAX_UPLOAD_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+    /// Longest accepted recording, in seconds.
+    #[arg(long, env = "VIDREPLY_MAX_DURATION_SECONDS", default_value_t = 3600)]
+    pub max_duration_seconds: u64,
+    /// Lifetime of a signed part or media URL, in seconds.
+    #[arg(long, env = "VIDREPLY_PRESIGN_TTL_SECONDS", default_value_t = 300)]
+    pub presign_ttl_seconds: u64,
+    /// Default lifetime of a capture link, in seconds.
+    #[arg(long, env = "VIDREPLY_CAPTURE_LINK_TTL_SECONDS", default_value_t = 7 * 86400)]
+    pub capture_link_ttl_seconds: u64,
+    /// Longest capture-link lifetime a caller may ask for, in seconds.
+    #[arg(long, env = "VIDREPLY_CAPTURE_LINK_MAX_TTL_SECONDS", default_value_t = 30 * 86400)]
+    pub capture_link_max_ttl_seconds: u64,
+    /// How long an unfinished upload may be resumed, in seconds.
+    #[arg(long, env = "VIDREPLY_UPLOAD_TTL_SECONDS", default_value_t = 86400)]
+    pub upload_ttl_seconds: u64,
+
+    /// Endpoint that receives `video.received` (Standard Webhooks signed).
+    #[arg(long, env = "VIDREPLY_WEBHOOK_URL")]
+    pub webhook_url: Option<Url>,
+    /// `whsec_…` secret for the webhook signature.
+    #[arg(long, env = "VIDREPLY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Delays between webhook attempts, in seconds (Standard Webhooks schedule).
+    #[arg(
+        long,
+        env = "VIDREPLY_WEBHOOK_SCHEDULE",
+        value_delimiter = ',',
+        default_value = "0,5,300,1800,7200,18000,36000,50400,72000,86400"
+    )]
+    pub webhook_schedule: Vec<u64>,
+
+    /// Conversation the start-up demo link is bound to.
+    #[arg(
+        long,
+        env = "VIDREPLY_DEMO_CONVERSATION_ID",
+        default_value = "demo-conversation"
+    )]
+    pub demo_conversation_id: String,
+}
+
+impl Settings {
+    pub fn public_url(&self) -> Url {
+        self.public_url.clone().unwrap_or_else(|| {
+            Url::parse(&format!("http://{}/", self.bind)).expect("socket address forms a URL")
+        })
+    }
+}
+
+/// Secrets are never printed; everything else is.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url().as_str())
+            .field("data_dir", &self.data_dir)
+            .field("storage", &self.storage)
+            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(Url::as_str))
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_access_key_id", &hidden(&self.s3_access_key_id))
+            .field("s3_secret_access_key", &hidden(&self.s3_secret_access_key))
+            .field("api_key", &hidden(&self.api_key))
+            .field("signing_secret", &hidden(&self.signing_secret))
+            .field("webhook_url", &self.webhook_url.as_ref().map(Url::as_str))
+            .field("webhook_secret", &hidden(&self.webhook_secret))
+            .field("part_size", &self.part_size)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("presign_ttl_seconds", &self.presign_ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}

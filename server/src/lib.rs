@@ -1,0 +1,104 @@
+//! vidreply companion server.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod secrets;
+pub mod state;
+pub mod storage;
+pub mod token;
+pub mod webhook;
+
+use std::sync::Arc;
+
+pub use config::Settings;
+pub use routes::app;
+pub use state::AppState;
+
+use config::StorageKind;
+use storage::{LocalStore, ObjectStore, S3Config, S3Store};
+
+/// Build the application state from settings: secrets, database, storage, webhooks.
+pub async fn build_state(settings: Settings) -> Result<AppState, String> {
+    let data = settings.data_dir.clone();
+    std::fs::create_dir_all(&data)
+        .map_err(|e| format!("cannot create data folder {}: {e}", data.display()))?;
+    let api_key = secrets::load_or_create(settings.api_key.as_deref(), &data, "api-key")
+        .map_err(|e| format!("api key: {e}"))?;
+    let signing =
+        secrets::load_or_create(settings.signing_secret.as_deref(), &data, "signing-secret")
+            .map_err(|e| format!("signing secret: {e}"))?;
+    if signing.len() < 16 {
+        return Err("VIDREPLY_SIGNING_SECRET must be at least 16 characters".into());
+    }
+    let db_url = settings
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", data.join("vidreply.db").display()));
+    let db = db::Db::connect(&db_url)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let (store, local): (Arc<dyn ObjectStore>, _) = match settings.storage {
+        StorageKind::Local => {
+            let l = Arc::new(LocalStore::new(
+                data.join("storage"),
+                settings.public_url(),
+                signing.as_bytes(),
+            ));
+            (l.clone(), Some(l))
+        }
+        StorageKind::S3 => {
+            let need = |v: &Option<String>, name: &str| {
+                v.clone()
+                    .ok_or_else(|| format!("{name} is required with VIDREPLY_STORAGE=s3"))
+            };
+            let cfg = S3Config {
+                endpoint: settings
+                    .s3_endpoint
+                    .clone()
+                    .ok_or("VIDREPLY_S3_ENDPOINT is required with VIDREPLY_STORAGE=s3")?,
+                region: settings.s3_region.clone(),
+                bucket: need(&settings.s3_bucket, "VIDREPLY_S3_BUCKET")?,
+                access_key_id: need(&settings.s3_access_key_id, "VIDREPLY_S3_ACCESS_KEY_ID")?,
+                secret_access_key: need(
+                    &settings.s3_secret_access_key,
+                    "VIDREPLY_S3_SECRET_ACCESS_KEY",
+                )?,
+                path_style: settings.s3_path_style,
+            };
+            if settings.part_size < 5 * 1024 * 1024 {
+                tracing::warn!(
+                    part_size = settings.part_size,
+                    "parts under 5 MiB are refused by AWS S3 at complete"
+                );
+            }
+            (Arc::new(S3Store::new(&cfg)?), None)
+        }
+    };
+    let webhooks = match (&settings.webhook_url, &settings.webhook_secret) {
+        (Some(url), Some(secret)) => Some(webhook::WebhookSender::new(
+            url.clone(),
+            secret,
+            &settings.webhook_schedule,
+        )?),
+        (Some(_), None) => {
+            return Err(
+                "VIDREPLY_WEBHOOK_SECRET (whsec_…) is required with VIDREPLY_WEBHOOK_URL".into(),
+            );
+        }
+        _ => None,
+    };
+    Ok(AppState {
+        settings: Arc::new(settings),
+        db,
+        store,
+        local,
+        tokens: Arc::new(token::TokenKeys::new(signing.as_bytes())),
+        api_key: Arc::new(api_key),
+        webhooks,
+    })
+}

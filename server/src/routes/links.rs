@@ -1,0 +1,70 @@
+//! Capture links: created by integrations (Genesys Data Actions, agent frames).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use vidreply_core::protocol::{CaptureLink, CreateCaptureLinkRequest};
+
+use super::check_id;
+use crate::clock::unix_now;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Bearer};
+use crate::state::AppState;
+use crate::token::{Claims, Scope};
+
+pub async fn create(
+    State(state): State<AppState>,
+    Bearer(key): Bearer,
+    ApiJson(req): ApiJson<CreateCaptureLinkRequest>,
+) -> Result<(StatusCode, Json<CaptureLink>), ApiError> {
+    state.check_api_key(&key)?;
+    Ok((StatusCode::CREATED, Json(issue_capture_link(&state, req)?)))
+}
+
+/// Validate the request and sign a record-scoped token into a link.
+pub fn issue_capture_link(
+    state: &AppState,
+    req: CreateCaptureLinkRequest,
+) -> Result<CaptureLink, ApiError> {
+    check_id("conversationId", &req.conversation_id, 128)?;
+    if let Some(c) = &req.customer_id {
+        check_id("customerId", c, 256)?;
+    }
+    let s = &state.settings;
+    let ttl = req.expires_in_seconds.unwrap_or(s.capture_link_ttl_seconds);
+    if !(60..=s.capture_link_max_ttl_seconds).contains(&ttl) {
+        return Err(ApiError::field(
+            "expiresInSeconds",
+            format!(
+                "expiresInSeconds must be between 60 and {}.",
+                s.capture_link_max_ttl_seconds
+            ),
+        ));
+    }
+    let now = unix_now();
+    let claims = Claims {
+        sub: req.conversation_id.clone(),
+        cus: req.customer_id.clone(),
+        scope: Scope::Record,
+        iat: now,
+        exp: now + ttl,
+        jti: uuid::Uuid::new_v4().to_string(),
+    };
+    let token = state.tokens.issue(&claims);
+    let mut url = s.public_url().join("record").expect("static path");
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("conversationId", &req.conversation_id);
+        if let Some(c) = &req.customer_id {
+            q.append_pair("customerId", c);
+        }
+        q.append_pair("token", &token);
+    }
+    Ok(CaptureLink {
+        url: url.into(),
+        token,
+        conversation_id: req.conversation_id,
+        customer_id: req.customer_id,
+        expires_at: claims.exp,
+    })
+}

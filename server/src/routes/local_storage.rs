@@ -1,0 +1,152 @@
+//! The local backend's own signed URLs: PUT part bytes, GET finished objects.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use crate::clock::unix_now_ms;
+use crate::state::AppState;
+use crate::storage::local::{UrlRefusal, WritePartError};
+use crate::storage::{LocalStore, StorageError};
+
+#[derive(Deserialize)]
+pub struct Signature {
+    expires: Option<u64>,
+    signature: Option<String>,
+}
+
+/// Answers shaped like S3's, so the uploader treats both backends alike.
+fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
+    (status, [(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
+fn refused(r: UrlRefusal) -> Response {
+    match r {
+        UrlRefusal::Expired => {
+            s3_error(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
+        }
+        UrlRefusal::BadSignature => s3_error(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ),
+    }
+}
+
+fn local(state: &AppState) -> Result<&LocalStore, Response> {
+    state.local.as_deref().ok_or_else(|| {
+        s3_error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "Local storage is not enabled.",
+        )
+    })
+}
+
+fn signature(q: &Signature) -> Result<(u64, &str), Response> {
+    match (q.expires, q.signature.as_deref()) {
+        (Some(e), Some(s)) => Ok((e, s)),
+        _ => Err(s3_error(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "The URL is missing expires or signature.",
+        )),
+    }
+}
+
+pub async fn put_part(
+    State(state): State<AppState>,
+    Path((upload, part)): Path<(String, u32)>,
+    Query(q): Query<Signature>,
+    body: Body,
+) -> Response {
+    let store = match local(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (expires, sig) = match signature(&q) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if let Err(r) = store.verify_part_url(&upload, part, expires, sig, unix_now_ms()) {
+        return refused(r);
+    }
+    match store
+        .write_part(
+            &upload,
+            part,
+            body.into_data_stream(),
+            state.settings.part_size,
+        )
+        .await
+    {
+        Ok(etag) => {
+            let mut res = StatusCode::OK.into_response();
+            res.headers_mut().insert(
+                header::ETAG,
+                HeaderValue::from_str(&etag).expect("hex etag"),
+            );
+            res
+        }
+        Err(WritePartError::TooLarge) => s3_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "EntityTooLarge",
+            "The part is larger than the part size.",
+        ),
+        Err(WritePartError::Body(_)) => s3_error(
+            StatusCode::BAD_REQUEST,
+            "IncompleteBody",
+            "The part upload was interrupted.",
+        ),
+        Err(WritePartError::Storage(StorageError::NoSuchUpload)) => s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchUpload",
+            "The upload does not exist.",
+        ),
+        Err(WritePartError::Storage(e)) => {
+            tracing::error!(error = %e, "writing a part failed");
+            s3_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SlowDown",
+                "Storage is unavailable; retry.",
+            )
+        }
+    }
+}
+
+pub async fn get_object(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<Signature>,
+    req: Request,
+) -> Response {
+    let store = match local(&state) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (expires, sig) = match signature(&q) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if let Err(r) = store.verify_get_url(&key, expires, sig, unix_now_ms()) {
+        return refused(r);
+    }
+    let Ok(path) = store.object_path(&key) else {
+        return s3_error(
+            StatusCode::NOT_FOUND,
+            "NoSuchKey",
+            "The object does not exist.",
+        );
+    };
+    match ServeFile::new(path).oneshot(req).await {
+        Ok(res) => res.into_response(),
+        Err(e) => match e {},
+    }
+}

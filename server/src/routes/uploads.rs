@@ -1,0 +1,190 @@
+//! Upload sessions: create, sign parts, list parts, complete, abort.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use vidreply_core::media::container_of;
+use vidreply_core::protocol::{
+    CompleteUploadRequest, CreateUploadRequest, ListPartsResponse, MAX_PARTS, SignPartsRequest,
+    SignPartsResponse, SignedPart, UploadSession, Video,
+};
+
+use crate::clock::{unix_now, unix_now_ms};
+use crate::db::{UploadRow, status};
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Bearer};
+use crate::state::AppState;
+use crate::token::{Claims, Scope};
+
+mod complete;
+
+/// Parts one sign request may ask for.
+const MAX_SIGN_BATCH: usize = 100;
+
+pub async fn create(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    ApiJson(req): ApiJson<CreateUploadRequest>,
+) -> Result<(StatusCode, Json<UploadSession>), ApiError> {
+    let claims = state.tokens.verify(&token, Scope::Record)?;
+    super::check_id("mimeType", &req.mime_type, 255)?;
+    let container = container_of(&req.mime_type).ok_or_else(|| {
+        ApiError::field(
+            "mimeType",
+            "mimeType must be a video/webm or video/mp4 type.",
+        )
+    })?;
+    let s = &state.settings;
+    let video_id = uuid::Uuid::new_v4().simple().to_string();
+    let key = format!("videos/{video_id}/original.{}", container.extension());
+    let storage_upload_id = state.store.create_multipart(&key, &req.mime_type).await?;
+    let now = unix_now() as i64;
+    let row = UploadRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        video_id,
+        conversation_id: claims.sub,
+        customer_id: claims.cus,
+        mime_type: req.mime_type,
+        object_key: key,
+        storage_upload_id,
+        status: status::OPEN.into(),
+        created_at: now,
+        expires_at: now + s.upload_ttl_seconds as i64,
+    };
+    state.db.insert_upload(&row).await?;
+    tracing::info!(upload_id = %row.id, backend = state.store.name(), "upload created");
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadSession {
+            upload_id: row.id,
+            part_size: s.part_size,
+            max_parts: MAX_PARTS,
+            max_bytes: s.max_upload_bytes,
+            expires_at: row.expires_at as u64,
+        }),
+    ))
+}
+
+/// Load an upload the token may act on.
+async fn owned_upload(state: &AppState, claims: &Claims, id: &str) -> Result<UploadRow, ApiError> {
+    let not_found = || ApiError::NotFound(format!("Upload {id} does not exist."));
+    if id.len() > 64 {
+        return Err(not_found());
+    }
+    let upload = state.db.upload(id).await?.ok_or_else(not_found)?;
+    if upload.conversation_id != claims.sub {
+        return Err(ApiError::Forbidden(
+            "This link does not allow access to that upload.".into(),
+        ));
+    }
+    Ok(upload)
+}
+
+/// An upload that still accepts parts.
+fn ensure_open(upload: &UploadRow) -> Result<(), ApiError> {
+    match upload.status.as_str() {
+        status::OPEN | status::COMPLETING if upload.expires_at >= unix_now() as i64 => Ok(()),
+        status::OPEN | status::COMPLETING => Err(ApiError::NotFound(
+            "This upload has expired. Your recording is kept; send it again.".into(),
+        )),
+        status::COMPLETED => Err(ApiError::Conflict(
+            "This upload is already complete.".into(),
+        )),
+        _ => Err(ApiError::NotFound("This upload was cancelled.".into())),
+    }
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<SignPartsRequest>,
+) -> Result<Json<SignPartsResponse>, ApiError> {
+    let claims = state.tokens.verify(&token, Scope::Record)?;
+    if req.part_numbers.is_empty() || req.part_numbers.len() > MAX_SIGN_BATCH {
+        return Err(ApiError::field(
+            "partNumbers",
+            format!("partNumbers must list between 1 and {MAX_SIGN_BATCH} parts."),
+        ));
+    }
+    for (i, n) in req.part_numbers.iter().enumerate() {
+        if !(1..=MAX_PARTS).contains(n) {
+            return Err(ApiError::field(
+                format!("partNumbers[{i}]"),
+                format!("partNumbers[{i}] is {n}; part numbers run from 1 to {MAX_PARTS}."),
+            ));
+        }
+    }
+    let upload = owned_upload(&state, &claims, &id).await?;
+    ensure_open(&upload)?;
+    let ttl = Duration::from_secs(state.settings.presign_ttl_seconds);
+    let expires_at_ms = unix_now_ms() + ttl.as_millis() as u64;
+    let parts = req
+        .part_numbers
+        .iter()
+        .map(|&n| SignedPart {
+            part_number: n,
+            url: state
+                .store
+                .sign_part(&upload.object_key, &upload.storage_upload_id, n, ttl),
+            expires_at_ms,
+        })
+        .collect();
+    Ok(Json(SignPartsResponse { parts }))
+}
+
+pub async fn list_parts(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<ListPartsResponse>, ApiError> {
+    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let upload = owned_upload(&state, &claims, &id).await?;
+    ensure_open(&upload)?;
+    let parts = state
+        .store
+        .list_parts(&upload.object_key, &upload.storage_upload_id)
+        .await?;
+    Ok(Json(ListPartsResponse { parts }))
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CompleteUploadRequest>,
+) -> Result<Json<Video>, ApiError> {
+    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let upload = owned_upload(&state, &claims, &id).await?;
+    complete::run(&state, upload, req).await.map(Json)
+}
+
+pub async fn abort(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let upload = owned_upload(&state, &claims, &id).await?;
+    if upload.status == status::COMPLETED {
+        return Err(ApiError::Conflict(
+            "This upload is already complete.".into(),
+        ));
+    }
+    if !state
+        .db
+        .transition(&upload.id, status::OPEN, status::ABORTED)
+        .await?
+        && upload.status != status::ABORTED
+    {
+        return Err(ApiError::Conflict("This upload is being completed.".into()));
+    }
+    state
+        .store
+        .abort(&upload.object_key, &upload.storage_upload_id)
+        .await?;
+    tracing::info!(upload_id = %upload.id, "upload aborted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,220 @@
+//! Completing an upload: verify every part against storage, assemble, check the
+//! container, record the video and tell the conversation.
+
+use std::collections::HashMap;
+
+use vidreply_core::media::container_of;
+use vidreply_core::protocol::{CompleteUploadRequest, MAX_PARTS, Video, VideoReceived};
+
+use crate::clock::unix_now;
+use crate::db::{UploadRow, VideoRow, status};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::etag_eq;
+
+pub async fn run(
+    state: &AppState,
+    upload: UploadRow,
+    req: CompleteUploadRequest,
+) -> Result<Video, ApiError> {
+    if upload.status == status::COMPLETED {
+        return finished(state, &upload).await;
+    }
+    super::ensure_open(&upload)?;
+    validate(state, &req)?;
+    if !state
+        .db
+        .transition(&upload.id, status::OPEN, status::COMPLETING)
+        .await?
+    {
+        // Someone else got here first: answer with their result if it is done.
+        if let Some(done) = state
+            .db
+            .upload(&upload.id)
+            .await?
+            .filter(|u| u.status == status::COMPLETED)
+        {
+            return finished(state, &done).await;
+        }
+        return Err(ApiError::Conflict(
+            "This upload is already being completed; try again shortly.".into(),
+        ));
+    }
+    match assemble(state, &upload, &req).await {
+        Ok(video) => Ok(video),
+        Err(e) => {
+            // Keep the upload resumable unless the error ended it.
+            let next = if matches!(e, ApiError::NotAVideo(_) | ApiError::TooLarge(_)) {
+                status::ABORTED
+            } else {
+                status::OPEN
+            };
+            state
+                .db
+                .transition(&upload.id, status::COMPLETING, next)
+                .await?;
+            Err(e)
+        }
+    }
+}
+
+fn validate(state: &AppState, req: &CompleteUploadRequest) -> Result<(), ApiError> {
+    if req.parts.is_empty() {
+        return Err(ApiError::field(
+            "parts",
+            "parts must list at least one part.",
+        ));
+    }
+    for (i, p) in req.parts.iter().enumerate() {
+        let want = i as u32 + 1;
+        if p.part_number == 0 || p.part_number > MAX_PARTS {
+            return Err(ApiError::field(
+                format!("parts[{i}].partNumber"),
+                format!(
+                    "parts[{i}].partNumber is {}; part numbers run from 1 to {MAX_PARTS}.",
+                    p.part_number
+                ),
+            ));
+        }
+        if p.part_number != want {
+            return Err(ApiError::field(
+                format!("parts[{i}].partNumber"),
+                format!("parts must be numbered 1, 2, 3… in order; expected {want} at parts[{i}]."),
+            ));
+        }
+        if p.etag.trim().is_empty() || p.etag.len() > 128 {
+            return Err(ApiError::field(
+                format!("parts[{i}].etag"),
+                format!("parts[{i}].etag must be the ETag storage returned."),
+            ));
+        }
+    }
+    let max_ms = state.settings.max_duration_seconds * 1000;
+    if req.duration_ms.is_some_and(|d| d > max_ms) {
+        return Err(ApiError::field(
+            "durationMs",
+            format!("durationMs must be at most {max_ms}."),
+        ));
+    }
+    Ok(())
+}
+
+async fn assemble(
+    state: &AppState,
+    upload: &UploadRow,
+    req: &CompleteUploadRequest,
+) -> Result<Video, ApiError> {
+    let s = &state.settings;
+    let stored: HashMap<u32, _> = state
+        .store
+        .list_parts(&upload.object_key, &upload.storage_upload_id)
+        .await?
+        .into_iter()
+        .map(|p| (p.part_number, p))
+        .collect();
+    let last = req.parts.len() as u32;
+    let mut total = 0u64;
+    for p in &req.parts {
+        let n = p.part_number;
+        let Some(have) = stored.get(&n) else {
+            return Err(ApiError::PartMissing {
+                message: format!("Part {n} is not on the server; upload it, then complete again."),
+            });
+        };
+        if !etag_eq(&have.etag, &p.etag) {
+            return Err(ApiError::PartMissing {
+                message: format!(
+                    "Part {n} on the server differs from the one sent (ETag mismatch); upload it again."
+                ),
+            });
+        }
+        let size_ok = if n < last {
+            have.size == s.part_size
+        } else {
+            have.size > 0 && have.size <= s.part_size
+        };
+        if !size_ok {
+            return Err(ApiError::SizeMismatch(format!(
+                "Part {n} holds {} bytes; every part but the last must hold exactly {} bytes.",
+                have.size, s.part_size
+            )));
+        }
+        total += have.size;
+    }
+    if let Some(expected) = req.total_bytes.filter(|t| *t != total) {
+        return Err(ApiError::SizeMismatch(format!(
+            "The parts hold {total} bytes, but totalBytes says {expected}."
+        )));
+    }
+    if total > s.max_upload_bytes {
+        state
+            .store
+            .abort(&upload.object_key, &upload.storage_upload_id)
+            .await?;
+        return Err(ApiError::TooLarge(format!(
+            "The recording is {total} bytes; the limit is {}.",
+            s.max_upload_bytes
+        )));
+    }
+    state
+        .store
+        .complete(&upload.object_key, &upload.storage_upload_id, &req.parts)
+        .await?;
+    let head = state.store.read_head(&upload.object_key, 16).await?;
+    let container = container_of(&upload.mime_type).expect("validated on create");
+    if !container.matches_magic(&head) {
+        state.store.delete(&upload.object_key).await?;
+        return Err(ApiError::NotAVideo(format!(
+            "The uploaded file is not a {} video.",
+            container.extension()
+        )));
+    }
+    let video = VideoRow {
+        id: upload.video_id.clone(),
+        upload_id: upload.id.clone(),
+        conversation_id: upload.conversation_id.clone(),
+        customer_id: upload.customer_id.clone(),
+        mime_type: upload.mime_type.clone(),
+        object_key: upload.object_key.clone(),
+        size: total as i64,
+        duration_ms: req.duration_ms.map(|d| d as i64),
+        created_at: unix_now() as i64,
+    };
+    state.db.insert_video(&video).await?;
+    tracing::info!(upload_id = %upload.id, video_id = %video.id, bytes = total, "upload completed");
+    let out = to_api(state, &video);
+    if let Some(hooks) = &state.webhooks {
+        let payload = VideoReceived {
+            conversation_id: video.conversation_id.clone(),
+            media_url: out.media_url.clone(),
+            thumbnail_url: None,
+            duration: out.duration.unwrap_or(0.0),
+            customer_id: video.customer_id.clone(),
+            mime_type: video.mime_type.clone(),
+        };
+        let id = hooks.send("video.received", &payload);
+        tracing::info!(webhook_id = %id, video_id = %video.id, "video.received queued");
+    }
+    Ok(out)
+}
+
+async fn finished(state: &AppState, upload: &UploadRow) -> Result<Video, ApiError> {
+    let video = state
+        .db
+        .video_for_upload(&upload.id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Internal(format!("completed upload {} has no video", upload.id))
+        })?;
+    Ok(to_api(state, &video))
+}
+
+pub fn to_api(state: &AppState, v: &VideoRow) -> Video {
+    Video {
+        video_id: v.id.clone(),
+        media_url: crate::routes::videos::share_url(state, &v.id),
+        mime_type: v.mime_type.clone(),
+        size: v.size as u64,
+        duration: v.duration_ms.map(|d| d as f64 / 1000.0),
+    }
+}

@@ -1,0 +1,82 @@
+//! The link resolver: share links on our server that never go stale, and media
+//! served through freshly signed, short-lived storage URLs.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The link people receive for a video. Never a storage URL.
+pub fn share_url(state: &AppState, video_id: &str) -> String {
+    state
+        .settings
+        .public_url()
+        .join(&format!("v/{video_id}"))
+        .expect("id is URL-safe")
+        .into()
+}
+
+fn valid_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn watch(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let video = match valid_id(&id) {
+        true => state.db.video(&id).await?,
+        false => None,
+    };
+    let Some(video) = video else {
+        let page = page(
+            "Video not found",
+            "<p>This video does not exist or is no longer available.</p>",
+        );
+        return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
+    };
+    let body = format!(
+        "<video controls playsinline preload=\"metadata\" src=\"/v/{id}/media\" type=\"{mime}\">\
+         <p>Your browser cannot play this video. <a href=\"/v/{id}/media\">Download it</a> instead.</p></video>",
+        id = video.id,
+        mime = html_escape(&video.mime_type),
+    );
+    Ok(Html(page("Video message", &body)).into_response())
+}
+
+pub async fn media(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let video = match valid_id(&id) {
+        true => state.db.video(&id).await?,
+        false => None,
+    };
+    let video = video.ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))?;
+    let ttl = Duration::from_secs(state.settings.presign_ttl_seconds);
+    let url = state.store.sign_get(&video.object_key, ttl);
+    let mut res = Redirect::temporary(&url).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
+    Ok(res)
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}video{{width:100%}}</style>\
+         </head><body><h1>{title}</h1>{body}</body></html>"
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,45 @@
+//! Shared application state.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::secrets::ct_eq;
+use crate::storage::{LocalStore, ObjectStore};
+use crate::token::TokenKeys;
+use crate::webhook::WebhookSender;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub store: Arc<dyn ObjectStore>,
+    /// Set when the local backend is in use: it serves its own part URLs.
+    pub local: Option<Arc<LocalStore>>,
+    pub tokens: Arc<TokenKeys>,
+    pub api_key: Arc<String>,
+    pub webhooks: Option<WebhookSender>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .field("store", &self.store.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Check an integration's API key in constant time.
+    pub fn check_api_key(&self, presented: &str) -> Result<(), ApiError> {
+        if ct_eq(presented.as_bytes(), self.api_key.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthenticated(
+                "The API key is not valid.".into(),
+            ))
+        }
+    }
+}

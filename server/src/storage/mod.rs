@@ -1,0 +1,104 @@
+//! Video storage: one small trait, a local-disk and an S3 implementation.
+//!
+//! The browser never learns which backend it talks to: it always PUTs part bytes
+//! to URLs the server signed, and reads back an `ETag`.
+
+pub mod local;
+mod s3;
+
+use std::time::Duration;
+
+use vidreply_core::protocol::{CompletedPart, UploadedPart};
+
+pub use local::LocalStore;
+pub use s3::{S3Config, S3Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("the upload does not exist in storage")]
+    NoSuchUpload,
+    #[error("the object does not exist in storage")]
+    NoSuchObject,
+    #[error("storage refused the request: {0}")]
+    Rejected(String),
+    #[error("storage is unreachable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StorageError> for crate::error::ApiError {
+    fn from(e: StorageError) -> Self {
+        use crate::error::ApiError;
+        match e {
+            StorageError::NoSuchUpload => {
+                ApiError::NotFound("The upload no longer exists in storage.".into())
+            }
+            StorageError::NoSuchObject => ApiError::NotFound("The video no longer exists.".into()),
+            StorageError::Rejected(m) | StorageError::Unavailable(m) => ApiError::Storage(m),
+        }
+    }
+}
+
+/// The multipart-upload capability every backend provides.
+#[async_trait::async_trait]
+pub trait ObjectStore: Send + Sync + std::fmt::Debug {
+    fn name(&self) -> &'static str;
+    /// Start a multipart upload for `key`; returns the backend's upload id.
+    async fn create_multipart(&self, key: &str, content_type: &str)
+    -> Result<String, StorageError>;
+    /// A URL the browser PUTs part bytes to, valid for `ttl`.
+    fn sign_part(&self, key: &str, upload_id: &str, part: u32, ttl: Duration) -> String;
+    /// Parts stored so far, one entry per part number (the latest), ascending.
+    async fn list_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Vec<UploadedPart>, StorageError>;
+    /// Assemble the listed parts into the object.
+    async fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<(), StorageError>;
+    async fn abort(&self, key: &str, upload_id: &str) -> Result<(), StorageError>;
+    /// The first `len` bytes of an object (to check magic bytes).
+    async fn read_head(&self, key: &str, len: usize) -> Result<Vec<u8>, StorageError>;
+    /// A URL to GET the object, valid for `ttl`. Never shown to people.
+    fn sign_get(&self, key: &str, ttl: Duration) -> String;
+    async fn delete(&self, key: &str) -> Result<(), StorageError>;
+}
+
+/// Keep one entry per part number: the last listed (SeaweedFS lists a retried part twice).
+pub fn dedupe_parts(mut parts: Vec<UploadedPart>) -> Vec<UploadedPart> {
+    let mut by_number = std::collections::BTreeMap::new();
+    for p in parts.drain(..) {
+        by_number.insert(p.part_number, p);
+    }
+    by_number.into_values().collect()
+}
+
+/// ETags compare without their quotes.
+pub fn etag_eq(a: &str, b: &str) -> bool {
+    a.trim().trim_matches('"') == b.trim().trim_matches('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(n: u32, etag: &str) -> UploadedPart {
+        UploadedPart {
+            part_number: n,
+            etag: etag.into(),
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn dedupe_keeps_latest_per_number() {
+        let got = dedupe_parts(vec![p(2, "a"), p(1, "x"), p(2, "b")]);
+        assert_eq!(got, vec![p(1, "x"), p(2, "b")]);
+        assert!(etag_eq("\"abc\"", "abc"));
+        assert!(!etag_eq("abc", "abd"));
+    }
+}
