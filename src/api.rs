@@ -1,0 +1,168 @@
+//! Thin HTTP shell: the server's JSON API and part PUTs, over `fetch`.
+//!
+//! Every failure comes back as a [`Failure`] for core's one classifier.
+
+use js_sys::Promise;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use vidreply_core::Failure;
+use vidreply_core::protocol::{
+    CompleteUploadRequest, CreateUploadRequest, SignPartsRequest, SignPartsResponse, UploadSession,
+    Video,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, Headers, RequestInit, Response};
+
+/// The server's API, authorised by a capture token.
+#[derive(Clone)]
+pub struct Api {
+    base: String,
+    token: String,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+fn is_offline() -> bool {
+    !window().navigator().on_line()
+}
+
+/// Run a fetch and turn every outcome that is not 2xx into a [`Failure`].
+async fn send(url: &str, init: &RequestInit) -> Result<Response, Failure> {
+    let res = JsFuture::from(window().fetch_with_str_and_init(url, init))
+        .await
+        .map_err(|_| {
+            if is_offline() {
+                Failure::Offline
+            } else {
+                Failure::Network
+            }
+        })?;
+    let res: Response = res.unchecked_into();
+    if res.ok() {
+        return Ok(res);
+    }
+    let retry_after_ms = res
+        .headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| s * 1000);
+    let body = text(&res).await.unwrap_or_default();
+    Err(Failure::Status {
+        status: res.status(),
+        body: body.chars().take(2048).collect(),
+        retry_after_ms,
+    })
+}
+
+async fn text(res: &Response) -> Result<String, Failure> {
+    let p: Promise = res.text().map_err(|_| Failure::Network)?;
+    let v = JsFuture::from(p).await.map_err(|_| Failure::Network)?;
+    Ok(v.as_string().unwrap_or_default())
+}
+
+impl Api {
+    pub fn new(base: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            base: base.into().trim_end_matches('/').to_string(),
+            token: token.into(),
+        }
+    }
+
+    async fn json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, Failure> {
+        let headers = Headers::new().expect("Headers");
+        headers
+            .set("authorization", &format!("Bearer {}", self.token))
+            .expect("header");
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(b) = body {
+            headers
+                .set("content-type", "application/json")
+                .expect("header");
+            let s = serde_json::to_string(b).expect("request serialises");
+            init.set_body(&JsValue::from_str(&s));
+        }
+        init.set_headers(&headers);
+        let res = send(&format!("{}/api/v1{path}", self.base), &init).await?;
+        let t = text(&res).await?;
+        if t.is_empty() {
+            return serde_json::from_str("null").map_err(|_| Failure::Network);
+        }
+        serde_json::from_str(&t).map_err(|e| Failure::Status {
+            status: 502,
+            body: format!("unexpected answer from server: {e}"),
+            retry_after_ms: None,
+        })
+    }
+
+    pub async fn create_upload(&self, mime_type: &str) -> Result<UploadSession, Failure> {
+        let req = CreateUploadRequest {
+            mime_type: mime_type.into(),
+        };
+        self.json("POST", "/uploads", Some(&req)).await
+    }
+
+    pub async fn sign(
+        &self,
+        upload_id: &str,
+        parts: Vec<u32>,
+    ) -> Result<SignPartsResponse, Failure> {
+        let req = SignPartsRequest {
+            part_numbers: parts,
+        };
+        self.json("POST", &format!("/uploads/{upload_id}/sign"), Some(&req))
+            .await
+    }
+
+    pub async fn complete(
+        &self,
+        upload_id: &str,
+        req: &CompleteUploadRequest,
+    ) -> Result<Video, Failure> {
+        self.json("POST", &format!("/uploads/{upload_id}/complete"), Some(req))
+            .await
+    }
+
+    pub async fn abort(&self, upload_id: &str) -> Result<(), Failure> {
+        self.json::<(), Option<()>>("DELETE", &format!("/uploads/{upload_id}"), None)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// PUT one part's bytes to a signed URL; returns the ETag storage answered with.
+pub async fn put_part(url: &str, bytes: &Blob) -> Result<String, Failure> {
+    let init = RequestInit::new();
+    init.set_method("PUT");
+    init.set_body(bytes);
+    let res = send(url, &init).await?;
+    res.headers()
+        .get("etag")
+        .ok()
+        .flatten()
+        .filter(|e| !e.is_empty())
+        .ok_or(Failure::Status {
+            status: 502,
+            body: "Storage did not expose the ETag header (check the bucket's CORS ExposeHeaders)."
+                .into(),
+            retry_after_ms: None,
+        })
+}

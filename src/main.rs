@@ -1,0 +1,5 @@
+#![forbid(unsafe_code)]
+
+fn main() {
+    vidreply::mount();
+}

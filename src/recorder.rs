@@ -1,0 +1,186 @@
+//! Camera and MediaRecorder wrappers: open the camera, record in ~1 s slices,
+//! hand back the chunks in order. Tracks and listeners are released on drop/cleanup.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use vidreply_core::media::negotiate;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    BlobEvent, MediaRecorder, MediaRecorderOptions, MediaStream, MediaStreamConstraints,
+};
+
+/// MediaRecorder time-slice. At least 1 s: Safari returns empty blobs for smaller slices.
+pub const TIMESLICE_MS: i32 = 1000;
+
+/// Why the camera could not be used, each with a message that says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraError {
+    Denied,
+    NoCamera,
+    InUse,
+    Insecure,
+    Unsupported,
+    Other(String),
+}
+
+impl CameraError {
+    pub fn message(&self) -> String {
+        match self {
+            CameraError::Denied => "Camera access was blocked. Allow the camera and microphone in your browser's site settings, then try again.".into(),
+            CameraError::NoCamera => "No camera was found. Connect a camera, then try again.".into(),
+            CameraError::InUse => "The camera is in use by another app or tab. Close it, then try again.".into(),
+            CameraError::Insecure => "The camera only works on a secure (https) page. Open the link exactly as you received it.".into(),
+            CameraError::Unsupported => "This browser cannot record video. Try a current Chrome, Safari, Firefox or Edge.".into(),
+            CameraError::Other(m) => format!("The camera could not start ({m}). Try again."),
+        }
+    }
+
+    fn from_js(e: &JsValue) -> Self {
+        let name = e
+            .dyn_ref::<web_sys::DomException>()
+            .map(|d| d.name())
+            .unwrap_or_default();
+        match name.as_str() {
+            "NotAllowedError" | "PermissionDeniedError" => CameraError::Denied,
+            "NotFoundError" | "OverconstrainedError" | "DevicesNotFoundError" => {
+                CameraError::NoCamera
+            }
+            "NotReadableError" | "TrackStartError" | "AbortError" => CameraError::InUse,
+            "SecurityError" => CameraError::Insecure,
+            _ => CameraError::Other(if name.is_empty() {
+                "unknown error".into()
+            } else {
+                name
+            }),
+        }
+    }
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a browser window")
+}
+
+/// The best MediaRecorder type this browser supports.
+pub fn supported_mime_type() -> Option<&'static str> {
+    let has_recorder =
+        js_sys::Reflect::has(&window(), &JsValue::from_str("MediaRecorder")).unwrap_or(false);
+    if !has_recorder {
+        return None;
+    }
+    negotiate(MediaRecorder::is_type_supported)
+}
+
+/// Ask for camera and microphone.
+pub async fn open_camera() -> Result<MediaStream, CameraError> {
+    if !window().is_secure_context() {
+        return Err(CameraError::Insecure);
+    }
+    let devices = window()
+        .navigator()
+        .media_devices()
+        .map_err(|_| CameraError::Insecure)?;
+    if supported_mime_type().is_none() {
+        return Err(CameraError::Unsupported);
+    }
+    let constraints = MediaStreamConstraints::new();
+    let video = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&video, &"facingMode".into(), &"user".into());
+    constraints.set_video(&video);
+    constraints.set_audio(&JsValue::TRUE);
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(|e| CameraError::from_js(&e))?;
+    let stream = JsFuture::from(promise)
+        .await
+        .map_err(|e| CameraError::from_js(&e))?;
+    Ok(stream.unchecked_into())
+}
+
+/// Stop every track so the camera light goes off.
+pub fn stop_stream(stream: &MediaStream) {
+    for t in stream.get_tracks().iter() {
+        if let Ok(track) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}
+
+/// One recording in progress. Chunks arrive every [`TIMESLICE_MS`]; empty ones are dropped.
+pub struct Recording {
+    recorder: MediaRecorder,
+    chunks: Rc<RefCell<Vec<web_sys::Blob>>>,
+    started_ms: f64,
+    mime_type: &'static str,
+    _on_data: Closure<dyn FnMut(BlobEvent)>,
+}
+
+/// What a finished recording hands over.
+pub struct Recorded {
+    pub blob: web_sys::Blob,
+    pub mime_type: &'static str,
+    pub duration_ms: u64,
+}
+
+impl Recording {
+    pub fn start(stream: &MediaStream) -> Result<Self, CameraError> {
+        let mime_type = supported_mime_type().ok_or(CameraError::Unsupported)?;
+        let opts = MediaRecorderOptions::new();
+        opts.set_mime_type(mime_type);
+        let recorder =
+            MediaRecorder::new_with_media_stream_and_media_recorder_options(stream, &opts)
+                .map_err(|e| CameraError::from_js(&e))?;
+        let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
+        let sink = chunks.clone();
+        let on_data = Closure::<dyn FnMut(BlobEvent)>::new(move |e: BlobEvent| {
+            if let Some(b) = e.data().filter(|b| b.size() > 0.0) {
+                sink.borrow_mut().push(b);
+            }
+        });
+        recorder
+            .add_event_listener_with_callback("dataavailable", on_data.as_ref().unchecked_ref())
+            .map_err(|e| CameraError::from_js(&e))?;
+        recorder
+            .start_with_time_slice(TIMESLICE_MS)
+            .map_err(|e| CameraError::from_js(&e))?;
+        Ok(Self {
+            recorder,
+            chunks,
+            started_ms: js_sys::Date::now(),
+            mime_type,
+            _on_data: on_data,
+        })
+    }
+
+    /// Stop and wait for the last chunk; returns the whole recording in chunk order.
+    pub async fn stop(self) -> Recorded {
+        let duration_ms = (js_sys::Date::now() - self.started_ms).max(0.0) as u64;
+        if self.recorder.state() != web_sys::RecordingState::Inactive {
+            let recorder = self.recorder.clone();
+            let stopped = js_sys::Promise::new(&mut |resolve, _| {
+                let opts = web_sys::AddEventListenerOptions::new();
+                opts.set_once(true);
+                let _ = recorder.add_event_listener_with_callback_and_add_event_listener_options(
+                    "stop", &resolve, &opts,
+                );
+            });
+            let _ = self.recorder.stop();
+            let _ = JsFuture::from(stopped).await;
+        }
+        let parts = js_sys::Array::new();
+        for c in self.chunks.borrow().iter() {
+            parts.push(c);
+        }
+        let bag = web_sys::BlobPropertyBag::new();
+        bag.set_type(self.mime_type);
+        let blob = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &bag)
+            .expect("Blob from chunks");
+        Recorded {
+            blob,
+            mime_type: self.mime_type,
+            duration_ms,
+        }
+    }
+}
