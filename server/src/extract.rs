@@ -76,8 +76,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            // The scheme is case-insensitive (RFC 9110 §11.1): `bearer x` is fine.
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
                 ApiError::Unauthenticated("Authorization must be `Bearer <token>`.".into())

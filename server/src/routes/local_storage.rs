@@ -40,24 +40,24 @@ fn refused(r: UrlRefusal) -> Response {
     }
 }
 
-fn local(state: &AppState) -> Result<&LocalStore, Response> {
+fn local(state: &AppState) -> Result<&LocalStore, Box<Response>> {
     state.local.as_deref().ok_or_else(|| {
-        s3_error(
+        Box::new(s3_error(
             StatusCode::NOT_FOUND,
             "NotFound",
             "Local storage is not enabled.",
-        )
+        ))
     })
 }
 
-fn signature(q: &Signature) -> Result<(u64, &str), Response> {
+fn signature(q: &Signature) -> Result<(u64, &str), Box<Response>> {
     match (q.expires, q.signature.as_deref()) {
         (Some(e), Some(s)) => Ok((e, s)),
-        _ => Err(s3_error(
+        _ => Err(Box::new(s3_error(
             StatusCode::FORBIDDEN,
             "AccessDenied",
             "The URL is missing expires or signature.",
-        )),
+        ))),
     }
 }
 
@@ -69,11 +69,11 @@ pub async fn put_part(
 ) -> Response {
     let store = match local(&state) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (expires, sig) = match signature(&q) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = store.verify_part_url(&upload, part, expires, sig, unix_now_ms()) {
         return refused(r);
@@ -129,11 +129,11 @@ pub async fn get_object(
 ) -> Response {
     let store = match local(&state) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (expires, sig) = match signature(&q) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = store.verify_get_url(&key, expires, sig, unix_now_ms()) {
         return refused(r);

@@ -157,10 +157,15 @@ impl LocalStore {
             return Err(e);
         }
         let etag = format!("\"{}\"", hex::encode(md5.finalize()));
-        tokio::fs::write(dir.join(format!("{part:05}.etag")), &etag)
+        // Bytes first, then their ETag: a complete racing a retried part can then
+        // only see new bytes with the old ETag (a retryable mismatch), never the
+        // old bytes passing as the new ones.
+        let etag_tmp = tmp.with_extension("etag-tmp");
+        tokio::fs::write(&etag_tmp, &etag).await.map_err(io)?;
+        tokio::fs::rename(&tmp, dir.join(format!("{part:05}")))
             .await
             .map_err(io)?;
-        tokio::fs::rename(&tmp, dir.join(format!("{part:05}")))
+        tokio::fs::rename(&etag_tmp, dir.join(format!("{part:05}.etag")))
             .await
             .map_err(io)?;
         Ok(etag)
