@@ -94,6 +94,9 @@ pub struct Settings {
     )]
     pub webhook_schedule: Vec<u64>,
 
+    /// Print a ready-to-open demo capture link on start (to stdout, never to the log).
+    #[arg(long, env = "VIDREPLY_DEMO_LINK", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_link: bool,
     /// Conversation the start-up demo link is bound to.
     #[arg(
         long,

@@ -10,7 +10,10 @@ async fn main() {
     let settings = Settings::parse();
     let filter = EnvFilter::try_from_env("VIDREPLY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("VIDREPLY_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr; stdout is only the start-up banner for the person at the terminal.
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         fmt.json().init()
     } else {
@@ -38,17 +41,32 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let link = issue_capture_link(
-        &state,
-        CreateCaptureLinkRequest {
-            conversation_id: demo,
-            customer_id: None,
-            expires_in_seconds: None,
-        },
-    )
-    .expect("demo conversation id is valid");
+    if state.settings.demo_link {
+        print_banner(&state, demo, &data_dir);
+    }
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown());
+    if let Err(e) = server.await {
+        eprintln!("vidreply-server: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Printed to stdout for the person running the server; never to the log.
+fn print_banner(state: &vidreply_server::AppState, demo: String, data_dir: &std::path::Path) {
+    let req = CreateCaptureLinkRequest {
+        conversation_id: demo,
+        customer_id: None,
+        expires_in_seconds: None,
+    };
+    let link = match issue_capture_link(state, req) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("vidreply-server: VIDREPLY_DEMO_CONVERSATION_ID: {e}");
+            std::process::exit(2);
+        }
+    };
     let base = state.settings.public_url();
-    // Printed to the terminal for the person running the server; never logged.
+    let key_file = data_dir.join("api-key");
     println!("\nvidreply is ready at {base}\n");
     println!(
         "Open this capture link in Chromium to record a demo reply:\n  {}\n",
@@ -56,17 +74,12 @@ async fn main() {
     );
     println!(
         "Make more links (the API key is in {}):",
-        data_dir.join("api-key").display()
+        key_file.display()
     );
     println!(
         "  curl -s -X POST {base}api/v1/capture-links -H \"Authorization: Bearer $(cat {})\" \\\n    -H 'Content-Type: application/json' -d '{{\"conversationId\":\"conv-123\",\"customerId\":\"cust-9\"}}'\n",
-        data_dir.join("api-key").display()
+        key_file.display()
     );
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown());
-    if let Err(e) = server.await {
-        eprintln!("vidreply-server: {e}");
-        std::process::exit(1);
-    }
 }
 
 async fn shutdown() {
