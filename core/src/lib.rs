@@ -11,6 +11,7 @@ pub mod media;
 pub mod policy;
 pub mod protocol;
 pub mod upload;
+pub mod upload_types;
 
 pub use classify::{Failure, Verdict, classify};
 pub use policy::RetryPolicy;

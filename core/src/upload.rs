@@ -8,101 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::classify::{Failure, Verdict, classify};
-use crate::policy::{Jitter, RetryPolicy};
-use crate::protocol::{CompletedPart, MAX_PARTS, SignedPart};
+use crate::classify::{Verdict, classify};
+use crate::policy::Jitter;
+use crate::protocol::{CompletedPart, UploadedPart};
 
-/// Upload settings; all of them are named settings with defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UploadConfig {
-    /// Every part but the last is exactly this many bytes.
-    pub part_size: u64,
-    /// Part PUTs in flight at once (browsers open at most 6 per host).
-    pub parallelism: usize,
-    pub retry: RetryPolicy,
-    /// A signed URL this close to expiry is re-signed before use.
-    pub resign_margin_ms: u64,
-    pub max_parts: u32,
-}
-
-impl Default for UploadConfig {
-    fn default() -> Self {
-        Self {
-            part_size: 5 * 1024 * 1024,
-            parallelism: 4,
-            retry: RetryPolicy::default(),
-            resign_margin_ms: 5_000,
-            max_parts: MAX_PARTS,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// The recording has grown to `total` bytes.
-    Recorded {
-        total: u64,
-    },
-    /// No more bytes will come.
-    RecordingFinished,
-    Signed {
-        parts: Vec<SignedPart>,
-    },
-    SignFailed {
-        failure: Failure,
-    },
-    PartUploaded {
-        part: u32,
-        etag: String,
-    },
-    PartFailed {
-        part: u32,
-        failure: Failure,
-    },
-    /// Time has passed (a timer asked for with [`Command::WakeAt`] fired).
-    Tick,
-    /// The browser came back online.
-    Online,
-    Completed,
-    CompleteFailed {
-        failure: Failure,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Ask the server for fresh URLs for these parts.
-    Sign { parts: Vec<u32> },
-    /// PUT bytes `offset..offset+len` of the recording to `url`.
-    Put {
-        part: u32,
-        offset: u64,
-        len: u64,
-        url: String,
-    },
-    /// Send [`Event::Tick`] at this time (unix ms).
-    WakeAt { at_ms: u64 },
-    /// Send [`Event::Online`] when the browser is online again.
-    WaitOnline,
-    /// Every part is stored: complete the upload.
-    Complete {
-        parts: Vec<CompletedPart>,
-        total_bytes: u64,
-    },
-    /// The upload cannot go on. The recording must be kept.
-    Fail {
-        status: Option<u16>,
-        message: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    Uploading,
-    Completing,
-    Done,
-    Failed,
-}
+use crate::classify::Failure;
+pub use crate::upload_types::{Command, Event, Phase, UploadConfig};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Slot {
@@ -243,6 +154,7 @@ impl Uploader {
                     }
                 }
             }
+            Event::ServerHas { parts } => self.reconcile(parts),
             Event::Tick => {}
             Event::Online => self.offline = false,
             Event::Completed => {
@@ -303,6 +215,31 @@ impl Uploader {
         }
     }
 
+    fn reconcile(&mut self, server: Vec<UploadedPart>) {
+        self.plan();
+        for sp in server {
+            let (_, len) = self.range(sp.part_number.max(1));
+            if let Some(p) = self.parts.get_mut(&sp.part_number)
+                && p.slot == Slot::Idle
+                && len == sp.size
+            {
+                p.slot = Slot::Done { etag: sp.etag };
+                p.url = None;
+            }
+        }
+    }
+
+    /// Add every part that the recorded bytes now fill (all of them once finished).
+    fn plan(&mut self) {
+        let planned = self.planned_parts().min(self.cfg.max_parts as u64 + 1);
+        for n in 1..=planned as u32 {
+            self.parts.entry(n).or_insert(Part {
+                slot: Slot::Idle,
+                url: None,
+            });
+        }
+    }
+
     fn fail(&mut self, status: Option<u16>, message: String, out: &mut Vec<Command>) {
         self.phase = Phase::Failed;
         out.push(Command::Fail { status, message });
@@ -334,12 +271,7 @@ impl Uploader {
         if self.finished && self.recorded == 0 {
             return self.fail(None, "Nothing was recorded.".into(), out);
         }
-        for n in 1..=planned as u32 {
-            self.parts.entry(n).or_insert(Part {
-                slot: Slot::Idle,
-                url: None,
-            });
-        }
+        self.plan();
         if self.offline {
             return;
         }

@@ -1,9 +1,14 @@
 use super::*;
+use crate::policy::RetryPolicy;
+use crate::protocol::{MAX_PARTS, SignedPart};
 use proptest::prelude::*;
+
+#[path = "upload_props.rs"]
+mod props;
 
 const MIB: u64 = 1024 * 1024;
 
-fn cfg(part_size: u64, parallelism: usize) -> UploadConfig {
+pub(super) fn cfg(part_size: u64, parallelism: usize) -> UploadConfig {
     UploadConfig {
         part_size,
         parallelism,
@@ -18,7 +23,7 @@ fn cfg(part_size: u64, parallelism: usize) -> UploadConfig {
     }
 }
 
-fn status(s: u16, body: &str) -> Failure {
+pub(super) fn status(s: u16, body: &str) -> Failure {
     Failure::Status {
         status: s,
         body: body.into(),
@@ -26,7 +31,7 @@ fn status(s: u16, body: &str) -> Failure {
     }
 }
 
-fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
+pub(super) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
     Event::Signed {
         parts: parts
             .iter()
@@ -39,7 +44,7 @@ fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
     }
 }
 
-fn puts(cmds: &[Command]) -> Vec<(u32, u64, u64)> {
+pub(super) fn puts(cmds: &[Command]) -> Vec<(u32, u64, u64)> {
     cmds.iter()
         .filter_map(|c| match c {
             Command::Put {
@@ -313,139 +318,84 @@ fn empty_recording_is_an_error_not_a_silent_success() {
     assert!(matches!(&c[..], [Command::Fail { .. }]), "{c:?}");
 }
 
-/// A simulated world: requests resolve in random order, with random failures and expiries.
-fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct: u64, ttl: u64) {
-    let mut rng = crate::policy::Jitter::new(seed);
-    let mut roll = |n: u64| (rng.next_unit() * n as f64) as u64;
-    let mut c = cfg(part_size, parallelism);
-    c.retry.max_attempts = 60;
-    let cap = c.retry.cap_ms;
-    let mut u = Uploader::new(c, seed);
-    let mut now = 0u64;
-    let mut pending: Vec<Command> = Vec::new();
-    let mut confirmed = std::collections::BTreeSet::new();
-    let mut wake: Option<u64> = None;
-    let mut waiting_online = false;
-    let mut recorded = 0u64;
-    let mut urls: std::collections::HashMap<String, u64> = Default::default();
-    for _step in 0..20_000 {
-        let mut events = Vec::new();
-        let idle = pending.is_empty() && wake.is_none() && !waiting_online;
-        if recorded < total && (idle || roll(3) == 0) {
-            recorded = (recorded + 1 + roll(part_size * 2)).min(total);
-            events.push(Event::Recorded { total: recorded });
-            if recorded == total {
-                events.push(Event::RecordingFinished);
-            }
-        } else if !pending.is_empty() {
-            let cmd = pending.swap_remove(roll(pending.len() as u64) as usize);
-            let fail = roll(100) < fail_pct;
-            let failure = match roll(5) {
-                0 => Failure::Network,
-                1 => status(500, ""),
-                2 => status(503, ""),
-                3 => Failure::Status {
-                    status: 429,
-                    body: String::new(),
-                    retry_after_ms: Some(roll(500)),
-                },
-                _ => Failure::Offline,
-            };
-            events.push(match cmd {
-                Command::Sign { parts } if !fail => Event::Signed {
-                    parts: parts
-                        .iter()
-                        .map(|&n| {
-                            let url = format!("u{n}-{now}");
-                            urls.insert(url.clone(), now + ttl);
-                            SignedPart {
-                                part_number: n,
-                                url,
-                                expires_at_ms: now + ttl,
-                            }
-                        })
-                        .collect(),
-                },
-                Command::Sign { .. } => Event::SignFailed { failure },
-                Command::Put { part, url, .. } if urls[&url] < now => Event::PartFailed {
-                    part,
-                    failure: status(403, "Request has expired"),
-                },
-                Command::Put { part, .. } if !fail => {
-                    confirmed.insert(part);
-                    Event::PartUploaded {
-                        part,
-                        etag: format!("e{part}"),
-                    }
-                }
-                Command::Put { part, .. } => Event::PartFailed { part, failure },
-                Command::Complete { .. } if !fail => Event::Completed,
-                Command::Complete { .. } => Event::CompleteFailed { failure },
-                other => panic!("not a request: {other:?}"),
-            });
-        } else if waiting_online {
-            waiting_online = false;
-            events.push(Event::Online);
-        } else if let Some(at) = wake.take() {
-            now = now.max(at);
-            events.push(Event::Tick);
-        } else if u.phase() == Phase::Done {
-            assert_eq!(u.confirmed_bytes(), total);
-            return;
-        } else {
-            panic!("stuck in {:?} with nothing to do: {u:#?}", u.phase());
-        }
-        now += roll(50);
-        for ev in events {
-            let progressed = matches!(ev, Event::PartUploaded { .. });
-            for cmd in u.handle(ev, now) {
-                match &cmd {
-                    Command::Put {
-                        part, offset, len, ..
-                    } => {
-                        assert!(
-                            !confirmed.contains(part),
-                            "part {part} re-sent after confirmation"
-                        );
-                        assert_eq!(*offset, (*part as u64 - 1) * part_size);
-                        assert!(*len == part_size || offset + len == total);
-                        pending.push(cmd);
-                    }
-                    Command::Complete { parts, total_bytes } => {
-                        assert_eq!(*total_bytes, total);
-                        let nums: Vec<u32> = parts.iter().map(|p| p.part_number).collect();
-                        let want: Vec<u32> = (1..=total.div_ceil(part_size) as u32).collect();
-                        assert_eq!(nums, want, "every part once, in order");
-                        pending.push(cmd);
-                    }
-                    Command::Sign { .. } => pending.push(cmd),
-                    Command::WakeAt { at_ms } => {
-                        assert!(*at_ms <= now + cap, "backoff above cap");
-                        wake = Some(wake.map_or(*at_ms, |w| w.min(*at_ms)));
-                    }
-                    Command::WaitOnline => waiting_online = true,
-                    Command::Fail { message, .. } => panic!("failed: {message}"),
-                }
-            }
-            if progressed {
-                assert_eq!(u.failures_in_a_row(), 0, "attempts reset on progress");
-            }
-        }
+pub(super) fn uploaded(n: u32, size: u64) -> crate::protocol::UploadedPart {
+    crate::protocol::UploadedPart {
+        part_number: n,
+        etag: format!("s{n}"),
+        size,
     }
-    panic!("did not finish");
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
-    #[test]
-    fn random_orders_failures_and_expiries_always_complete(
-        seed: u64,
-        total in 1u64..5_000,
-        part_size in 1u64..700,
-        parallelism in 1usize..7,
-        fail_pct in 0u64..40,
-        ttl in 1_500u64..5_000,
-    ) {
-        simulate(seed, total, part_size, parallelism, fail_pct, ttl);
-    }
+#[test]
+fn resume_sends_only_what_the_server_lacks() {
+    let mut u = Uploader::new(cfg(10, 4), 5);
+    assert_eq!(
+        u.handle(Event::Recorded { total: 35 }, 0),
+        vec![Command::Sign {
+            parts: vec![1, 2, 3]
+        }]
+    );
+    assert!(
+        u.handle(Event::RecordingFinished, 0).is_empty(),
+        "one sign at a time"
+    );
+    // Part 2 on the server is short (a torn earlier attempt); 5 does not exist in the plan.
+    let server = vec![
+        uploaded(1, 10),
+        uploaded(2, 7),
+        uploaded(3, 10),
+        uploaded(5, 10),
+    ];
+    u.handle(Event::ServerHas { parts: server }, 0);
+    assert_eq!(u.confirmed_bytes(), 20);
+    let c = u.handle(signed(&[1, 2, 3], 600_000), 0);
+    assert_eq!(puts(&c), vec![(2, 10, 10)]);
+    assert!(c.contains(&Command::Sign { parts: vec![4] }), "{c:?}");
+    assert_eq!(puts(&u.handle(signed(&[4], 600_000), 0)), vec![(4, 30, 5)]);
+    u.handle(
+        Event::PartUploaded {
+            part: 2,
+            etag: "n2".into(),
+        },
+        0,
+    );
+    let c = u.handle(
+        Event::PartUploaded {
+            part: 4,
+            etag: "n4".into(),
+        },
+        0,
+    );
+    let Some(Command::Complete {
+        parts,
+        total_bytes: 35,
+    }) = c.last()
+    else {
+        panic!("{c:?}")
+    };
+    let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
+    assert_eq!(etags, vec!["s1", "n2", "s3", "n4"]);
+}
+
+#[test]
+fn resume_with_everything_on_the_server_completes_at_once() {
+    let mut u = Uploader::new(cfg(10, 2), 5);
+    u.handle(Event::Recorded { total: 20 }, 0);
+    u.handle(Event::RecordingFinished, 0);
+    let c = u.handle(
+        Event::ServerHas {
+            parts: vec![uploaded(1, 10), uploaded(2, 10)],
+        },
+        0,
+    );
+    assert!(
+        matches!(
+            &c[..],
+            [Command::Complete {
+                total_bytes: 20,
+                ..
+            }]
+        ),
+        "{c:?}"
+    );
 }
