@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vidreply_core::Failure;
 use vidreply_core::protocol::{
-    CompleteUploadRequest, CreateUploadRequest, SignPartsRequest, SignPartsResponse, UploadSession,
-    Video,
+    CompleteUploadRequest, CreateUploadRequest, ListPartsResponse, SignPartsRequest,
+    SignPartsResponse, UploadSession, Video,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -138,6 +138,11 @@ impl Api {
         req: &CompleteUploadRequest,
     ) -> Result<Video, Failure> {
         self.json("POST", &format!("/uploads/{upload_id}/complete"), Some(req))
+            .await
+    }
+
+    pub async fn list_parts(&self, upload_id: &str) -> Result<ListPartsResponse, Failure> {
+        self.json::<(), _>("GET", &format!("/uploads/{upload_id}/parts"), None)
             .await
     }
 

@@ -1,5 +1,9 @@
-//! The capture page: explain, open the camera, record, review, send.
+//! The capture page: explain, open the camera, record, review, send; or resume a
+//! recording the journal kept from an earlier visit.
 
+use std::rc::Rc;
+
+use leptos::ev;
 use leptos::html::Video;
 use leptos::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -7,8 +11,10 @@ use web_sys::MediaStream;
 
 use crate::api::Api;
 use crate::context::CaptureContext;
-use crate::recorder::{Recorded, Recording, open_camera, stop_stream};
-use crate::upload::{Progress, send_recording};
+use crate::journal::{Journal, RecordingMeta};
+use crate::recorder::{Recording, open_camera, stop_stream, supported_mime_type};
+use crate::session::{Callbacks, Session};
+use crate::upload::Progress;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Screen {
@@ -17,6 +23,8 @@ enum Screen {
     Preview,
     Recording,
     Review,
+    /// A recording from an earlier visit was found in the journal.
+    Resume,
     Sending(Progress),
     Sent,
     /// `retry_camera` says which way forward the person gets.
@@ -37,32 +45,111 @@ fn status_text(s: &Screen) -> String {
         Screen::Preview => "Camera ready. Press Start recording when you are.".into(),
         Screen::Recording => "Recording…".into(),
         Screen::Review => "Recording finished. Watch it back, then send it or record again.".into(),
+        Screen::Resume => {
+            "Your earlier recording was kept on this device. You can send it now.".into()
+        }
         Screen::Sending(p) => format!("Sending… {}%", p.percent()),
         Screen::Sent => "Sent".into(),
         Screen::Failed { message, .. } | Screen::BadLink(message) => message.clone(),
     }
 }
 
+fn new_id() -> String {
+    let c = window().crypto().ok();
+    c.map(|c| c.random_uuid())
+        .unwrap_or_else(|| format!("rec-{}", js_sys::Date::now()))
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let ctx = CaptureContext::from_location();
-    let initial = match (&ctx.token, &ctx.conversation_id) {
-        (None, _) => Screen::BadLink(
+    let initial = match &ctx.token {
+        None => Screen::BadLink(
             "This link is incomplete: it has no access token. Ask for a new link.".into(),
         ),
-        _ => Screen::Intro,
+        Some(_) => Screen::Intro,
     };
+    let conversation = ctx.conversation_id.clone().unwrap_or_default();
+    let conversation_id = StoredValue::new(conversation.clone());
     let screen = RwSignal::new(initial);
-    let video_id = RwSignal::new(None::<String>);
     let stream = StoredValue::new_local(None::<MediaStream>);
     let recording = StoredValue::new_local(None::<Recording>);
-    let recorded = StoredValue::new_local(None::<Recorded>);
+    let session = StoredValue::new_local(None::<Session>);
+    let journal = StoredValue::new_local(None::<Journal>);
+    // The recording being reviewed or resumed (its journal entry).
+    let current = StoredValue::new_local(None::<RecordingMeta>);
     let preview = NodeRef::<Video>::new();
     let review = NodeRef::<Video>::new();
     let origin = window().location().origin().unwrap_or_default();
-    let api = StoredValue::new(Api::new(origin, ctx.token.clone().unwrap_or_default()));
+    let api = StoredValue::new_local(Api::new(origin, ctx.token.clone().unwrap_or_default()));
 
+    let show_review = move |blob: web_sys::Blob| {
+        if let (Some(v), Ok(url)) = (
+            review.get_untracked(),
+            web_sys::Url::create_object_url_with_blob(&blob),
+        ) {
+            v.set_src(&url);
+        }
+    };
+    let callbacks = move || Callbacks {
+        progress: Rc::new(move |p| {
+            if matches!(screen.get_untracked(), Screen::Sending(_)) {
+                screen.set(Screen::Sending(p));
+            }
+        }),
+        done: Rc::new(move |r| {
+            session.set_value(None);
+            match r {
+                Ok(_) => {
+                    current.set_value(None);
+                    screen.set(Screen::Sent)
+                }
+                Err(e) => screen.set(Screen::Failed {
+                    message: format!(
+                        "{} Your recording is kept on this device; you can try again.",
+                        e.message
+                    ),
+                    retry_camera: false,
+                }),
+            }
+        }),
+    };
+
+    // Open the journal; offer to resume what an earlier visit left behind.
+    if ctx.token.is_some() {
+        spawn_local(async move {
+            let Ok(j) = Journal::open().await else { return };
+            let found = j
+                .list()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .rev()
+                .find(|m| m.conversation_id == conversation);
+            if let Some(meta) = found
+                && let Ok(blob) = j.blob(&meta).await
+            {
+                show_review(blob);
+                current.set_value(Some(meta));
+                screen.set(Screen::Resume);
+            }
+            journal.set_value(Some(j));
+        });
+    }
+
+    // Hand the journal the chunk in progress when the page is hidden or closed.
+    let flush = move || {
+        recording.with_value(|r| r.as_ref().map(Recording::flush));
+    };
+    let on_hide = window_event_listener(ev::pagehide, move |_| flush());
+    let on_hidden = window_event_listener(ev::visibilitychange, move |_| {
+        if document().visibility_state() == web_sys::VisibilityState::Hidden {
+            flush();
+        }
+    });
     on_cleanup(move || {
+        on_hide.remove();
+        on_hidden.remove();
         if let Some(s) = stream.try_update_value(|s| s.take()).flatten() {
             stop_stream(&s);
         }
@@ -87,37 +174,83 @@ pub fn App() -> impl IntoView {
         });
     };
     let start = move |_| {
-        let started = stream.with_value(|s| s.as_ref().map(Recording::start));
-        match started {
-            Some(Ok(r)) => {
-                recording.set_value(Some(r));
-                screen.set(Screen::Recording);
-            }
-            Some(Err(e)) => screen.set(Screen::Failed {
-                message: e.message(),
+        let (Some(j), Some(s), Some(mime)) = (
+            journal.get_value(),
+            stream.get_value(),
+            supported_mime_type(),
+        ) else {
+            let message = "This browser cannot keep the recording safe on this device (is it in private mode?).".into();
+            return screen.set(Screen::Failed {
+                message,
                 retry_camera: true,
-            }),
-            None => screen.set(Screen::Intro),
-        }
+            });
+        };
+        let meta = RecordingMeta {
+            id: new_id(),
+            conversation_id: conversation_id.get_value(),
+            mime_type: mime.into(),
+            created_at_ms: js_sys::Date::now(),
+            duration_ms: 0.0,
+            chunk_count: 0,
+            total_bytes: 0.0,
+            finished: false,
+            upload_id: None,
+            part_size: None,
+        };
+        let _ = window().navigator().storage().persist();
+        spawn_local(async move {
+            if let Err(e) = j.save(&meta).await {
+                return screen.set(Screen::Failed {
+                    message: e.to_string(),
+                    retry_camera: true,
+                });
+            }
+            let sess = Session::start(api.get_value(), j, meta.clone(), callbacks());
+            let sink = sess.clone();
+            match Recording::start(&s, move |b| sink.chunk(b)) {
+                Ok(r) => {
+                    recording.set_value(Some(r));
+                    session.set_value(Some(sess));
+                    current.set_value(Some(meta));
+                    screen.set(Screen::Recording);
+                }
+                Err(e) => {
+                    sess.abort();
+                    screen.set(Screen::Failed {
+                        message: e.message(),
+                        retry_camera: true,
+                    });
+                }
+            }
+        });
     };
     let stop = move |_| {
         let Some(r) = recording.try_update_value(|r| r.take()).flatten() else {
             return;
         };
         spawn_local(async move {
-            let done = r.stop().await;
-            if let (Some(v), Ok(url)) = (
-                review.get_untracked(),
-                web_sys::Url::create_object_url_with_blob(&done.blob),
-            ) {
-                v.set_src(&url);
+            let duration = r.stop().await;
+            if let Some(s) = session.get_value() {
+                s.stopped(duration);
+                s.review(show_review);
             }
-            recorded.set_value(Some(done));
             screen.set(Screen::Review);
         });
     };
-    let retake = move |_| {
-        recorded.set_value(None);
+    let discard = move |_| {
+        match (
+            session.get_value(),
+            current.get_value(),
+            journal.get_value(),
+        ) {
+            (Some(s), _, _) => s.abort(),
+            (None, Some(meta), Some(j)) => {
+                Session::resume(api.get_value(), j, meta, callbacks()).abort()
+            }
+            _ => {}
+        }
+        session.set_value(None);
+        current.set_value(None);
         screen.set(if stream.with_value(Option::is_some) {
             Screen::Preview
         } else {
@@ -125,40 +258,31 @@ pub fn App() -> impl IntoView {
         });
     };
     let send = move |_| {
-        let Some((blob, mime, duration_ms)) = recorded.with_value(|r| {
-            r.as_ref()
-                .map(|r| (r.blob.clone(), r.mime_type, r.duration_ms))
-        }) else {
-            return;
+        let sess = match (
+            session.get_value(),
+            current.get_value(),
+            journal.get_value(),
+        ) {
+            (Some(s), _, _) => s,
+            (None, Some(meta), Some(j)) => {
+                let api = api.get_value();
+                let s = Session::resume(api, j.clone(), meta.clone(), callbacks());
+                // Pick up what the journal learned since (upload id, last chunks).
+                s.stopped(if meta.duration_ms > 0.0 {
+                    meta.duration_ms
+                } else {
+                    meta.chunk_count as f64 * 1000.0
+                });
+                s
+            }
+            _ => return,
         };
-        let api = api.get_value();
         screen.set(Screen::Sending(Progress {
             confirmed: 0,
-            total: blob.size() as u64,
+            total: 0,
         }));
-        spawn_local(async move {
-            let fail = |message: String| Screen::Failed {
-                message: format!(
-                    "{message} Your recording is kept on this page; you can try again."
-                ),
-                retry_camera: false,
-            };
-            let session = match api.create_upload(mime).await {
-                Ok(s) => s,
-                Err(f) => return screen.set(fail(describe(&f))),
-            };
-            let progress = move |p: Progress| screen.set(Screen::Sending(p));
-            match send_recording(&api, &session, &blob, duration_ms, progress).await {
-                Ok(video) => {
-                    video_id.set(Some(video.video_id));
-                    screen.set(Screen::Sent);
-                }
-                Err(e) => {
-                    let _ = api.abort(&session.upload_id).await;
-                    screen.set(fail(e.message));
-                }
-            }
-        });
+        session.set_value(Some(sess.clone()));
+        sess.send();
     };
 
     let is = move |f: fn(&Screen) -> bool| move || screen.with(f);
@@ -170,7 +294,7 @@ pub fn App() -> impl IntoView {
                 prop:muted=true aria-label="Camera preview"
                 hidden=move || !screen.with(|s| matches!(s, Screen::Preview | Screen::Recording))></video>
             <video node_ref=review class="vr-review" controls=true playsinline=true aria-label="Your recording"
-                hidden=move || !screen.with(|s| matches!(s, Screen::Review))></video>
+                hidden=move || !screen.with(|s| matches!(s, Screen::Review | Screen::Resume))></video>
             <progress max="100" hidden=move || !screen.with(|s| matches!(s, Screen::Sending(_)))
                 value=move || screen.with(|s| match s { Screen::Sending(p) => p.percent(), _ => 0 })>
             </progress>
@@ -184,24 +308,18 @@ pub fn App() -> impl IntoView {
                 <Show when=is(|s| matches!(s, Screen::Recording))>
                     <button on:click=stop>"Stop"</button>
                 </Show>
+                <Show when=is(|s| matches!(s, Screen::Resume))>
+                    <button on:click=send>"Resume sending your video"</button>
+                    <button on:click=discard>"Discard and record again"</button>
+                </Show>
                 <Show when=is(|s| matches!(s, Screen::Review | Screen::Failed { retry_camera: false, .. }))>
                     <button on:click=send>"Send"</button>
-                    <button on:click=retake>"Retake"</button>
+                    <button on:click=discard>"Retake"</button>
                 </Show>
             </div>
             <Show when=is(|s| matches!(s, Screen::Sent))>
-                <p class="vr-sent">"Your video was sent. You can close this page."
-                    <span hidden=true data-video-id=move || video_id.get().unwrap_or_default()></span></p>
+                <p class="vr-sent">"Your video was sent. You can close this page."</p>
             </Show>
         </main>
-    }
-}
-
-/// A person-facing sentence for a failed API call.
-fn describe(f: &vidreply_core::Failure) -> String {
-    match vidreply_core::classify(f) {
-        vidreply_core::Verdict::Fatal { message, .. } => message,
-        vidreply_core::Verdict::WaitOnline => "You are offline.".into(),
-        _ => "The server could not be reached.".into(),
     }
 }

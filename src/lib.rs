@@ -4,7 +4,9 @@
 pub mod api;
 pub mod app;
 pub mod context;
+pub mod journal;
 pub mod recorder;
+pub mod session;
 pub mod upload;
 
 /// Mount the standalone app into `<body>`.

@@ -1,9 +1,6 @@
 //! Camera and MediaRecorder wrappers: open the camera, record in ~1 s slices,
 //! hand back the chunks in order. Tracks and listeners are released on drop/cleanup.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use vidreply_core::media::negotiate;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -108,35 +105,30 @@ pub fn stop_stream(stream: &MediaStream) {
     }
 }
 
-/// One recording in progress. Chunks arrive every [`TIMESLICE_MS`]; empty ones are dropped.
+/// One recording in progress. Chunks arrive every [`TIMESLICE_MS`] and go straight
+/// to `on_chunk` (the journal); empty ones are dropped and nothing is kept here, so
+/// memory stays flat however long the recording runs.
 pub struct Recording {
     recorder: MediaRecorder,
-    chunks: Rc<RefCell<Vec<web_sys::Blob>>>,
     started_ms: f64,
     mime_type: &'static str,
     _on_data: Closure<dyn FnMut(BlobEvent)>,
 }
 
-/// What a finished recording hands over.
-pub struct Recorded {
-    pub blob: web_sys::Blob,
-    pub mime_type: &'static str,
-    pub duration_ms: u64,
-}
-
 impl Recording {
-    pub fn start(stream: &MediaStream) -> Result<Self, CameraError> {
+    pub fn start(
+        stream: &MediaStream,
+        mut on_chunk: impl FnMut(web_sys::Blob) + 'static,
+    ) -> Result<Self, CameraError> {
         let mime_type = supported_mime_type().ok_or(CameraError::Unsupported)?;
         let opts = MediaRecorderOptions::new();
         opts.set_mime_type(mime_type);
         let recorder =
             MediaRecorder::new_with_media_stream_and_media_recorder_options(stream, &opts)
                 .map_err(|e| CameraError::from_js(&e))?;
-        let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
-        let sink = chunks.clone();
         let on_data = Closure::<dyn FnMut(BlobEvent)>::new(move |e: BlobEvent| {
             if let Some(b) = e.data().filter(|b| b.size() > 0.0) {
-                sink.borrow_mut().push(b);
+                on_chunk(b);
             }
         });
         recorder
@@ -147,16 +139,26 @@ impl Recording {
             .map_err(|e| CameraError::from_js(&e))?;
         Ok(Self {
             recorder,
-            chunks,
             started_ms: js_sys::Date::now(),
             mime_type,
             _on_data: on_data,
         })
     }
 
-    /// Stop and wait for the last chunk; returns the whole recording in chunk order.
-    pub async fn stop(self) -> Recorded {
-        let duration_ms = (js_sys::Date::now() - self.started_ms).max(0.0) as u64;
+    pub fn mime_type(&self) -> &'static str {
+        self.mime_type
+    }
+
+    /// Ask for the chunk recorded so far (when the page is being hidden).
+    pub fn flush(&self) {
+        if self.recorder.state() == web_sys::RecordingState::Recording {
+            let _ = self.recorder.request_data();
+        }
+    }
+
+    /// Stop and wait until the last chunk was handed over; returns the duration in ms.
+    pub async fn stop(self) -> f64 {
+        let duration_ms = (js_sys::Date::now() - self.started_ms).max(0.0);
         if self.recorder.state() != web_sys::RecordingState::Inactive {
             let recorder = self.recorder.clone();
             let stopped = js_sys::Promise::new(&mut |resolve, _| {
@@ -169,18 +171,6 @@ impl Recording {
             let _ = self.recorder.stop();
             let _ = JsFuture::from(stopped).await;
         }
-        let parts = js_sys::Array::new();
-        for c in self.chunks.borrow().iter() {
-            parts.push(c);
-        }
-        let bag = web_sys::BlobPropertyBag::new();
-        bag.set_type(self.mime_type);
-        let blob = web_sys::Blob::new_with_blob_sequence_and_options(&parts, &bag)
-            .expect("Blob from chunks");
-        Recorded {
-            blob,
-            mime_type: self.mime_type,
-            duration_ms,
-        }
+        duration_ms
     }
 }

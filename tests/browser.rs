@@ -1,8 +1,13 @@
 //! wasm-bindgen tests that run in headless Chromium with a fake camera.
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use vidreply::context::CaptureContext;
+use vidreply::journal::{Journal, RecordingMeta};
 use vidreply::recorder::{Recording, open_camera, stop_stream, supported_mime_type};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -31,26 +36,103 @@ fn reads_context_and_ignores_unfilled_genesys_templates() {
     assert_eq!(c.conversation_id.as_deref(), Some("x"));
 }
 
-#[wasm_bindgen_test]
-async fn records_from_the_fake_camera() {
-    let stream = open_camera().await.expect("fake camera opens");
-    let rec = Recording::start(&stream).expect("recorder starts");
+async fn sleep(ms: i32) {
     let wait = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 1500)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(wait).await.unwrap();
-    let done = rec.stop().await;
+}
+
+fn meta(id: &str, mime: &str) -> RecordingMeta {
+    RecordingMeta {
+        id: id.into(),
+        conversation_id: "conv".into(),
+        mime_type: mime.into(),
+        created_at_ms: js_sys::Date::now(),
+        duration_ms: 0.0,
+        chunk_count: 0,
+        total_bytes: 0.0,
+        finished: false,
+        upload_id: None,
+        part_size: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn records_from_the_fake_camera_into_the_journal() {
+    let stream = open_camera().await.expect("fake camera opens");
+    let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
+    let sink = chunks.clone();
+    let rec =
+        Recording::start(&stream, move |b| sink.borrow_mut().push(b)).expect("recorder starts");
+    let mime = rec.mime_type();
+    sleep(2500).await;
+    let duration_ms = rec.stop().await;
     stop_stream(&stream);
-    assert!(done.blob.size() > 0.0, "recorded bytes");
-    assert!(done.duration_ms >= 1000, "{}", done.duration_ms);
-    // The blob starts with the container's magic bytes.
-    let buf = wasm_bindgen_futures::JsFuture::from(done.blob.array_buffer())
+    assert!(duration_ms >= 2500.0, "{duration_ms}");
+    let chunks = chunks.take();
+    assert!(
+        chunks.len() >= 2,
+        "about one chunk a second, got {}",
+        chunks.len()
+    );
+
+    // Every chunk goes to the journal; the journal gives the same bytes back.
+    let journal = Journal::open().await.unwrap();
+    let mut m = meta("rec-camera", mime);
+    journal.save(&m).await.unwrap();
+    for (seq, c) in chunks.iter().enumerate() {
+        m.chunk_count += 1;
+        m.total_bytes += c.size();
+        journal.append(&m, seq as u32, c).await.unwrap();
+    }
+    let stored = journal.blob(&m).await.unwrap();
+    assert_eq!(stored.size(), m.total_bytes);
+    let buf = wasm_bindgen_futures::JsFuture::from(stored.array_buffer())
         .await
         .unwrap();
     let head = js_sys::Uint8Array::new(&buf).to_vec();
-    let container = vidreply_core::media::container_of(done.mime_type).unwrap();
+    let container = vidreply_core::media::container_of(mime).unwrap();
     assert!(container.matches_magic(&head[..16]), "{:?}", &head[..16]);
+    journal.remove(&m.id).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn journal_keeps_chunks_in_order_until_removed() {
+    let journal = Journal::open().await.unwrap();
+    let mut m = meta("rec-order", "video/webm");
+    let other = meta("rec-other", "video/webm");
+    journal.save(&other).await.unwrap();
+    // More than 10 chunks, so lexical and numeric order differ.
+    for seq in 0..12u32 {
+        let part = js_sys::Array::of1(&JsValue::from_str(&format!("<{seq}>")));
+        let blob = web_sys::Blob::new_with_str_sequence(&part).unwrap();
+        m.chunk_count += 1;
+        m.total_bytes += blob.size();
+        journal.append(&m, seq, &blob).await.unwrap();
+    }
+    let listed = journal.list().await.unwrap();
+    let found = listed.iter().find(|x| x.id == m.id).expect("listed");
+    assert_eq!(found.chunk_count, 12);
+    let text = wasm_bindgen_futures::JsFuture::from(journal.blob(&m).await.unwrap().text())
+        .await
+        .unwrap();
+    let want: String = (0..12).map(|i| format!("<{i}>")).collect();
+    assert_eq!(text.as_string().unwrap(), want);
+    journal.remove(&m.id).await.unwrap();
+    assert!(journal.chunks(&m.id).await.unwrap().is_empty());
+    assert!(!journal.list().await.unwrap().iter().any(|x| x.id == m.id));
+    assert!(
+        journal
+            .list()
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == other.id),
+        "other recordings stay"
+    );
+    journal.remove(&other.id).await.unwrap();
 }

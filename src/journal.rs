@@ -1,0 +1,169 @@
+//! The recording journal in IndexedDB: every chunk is stored the moment it
+//! arrives, with the recording's metadata (and upload id) in the same
+//! transaction, so a crash, a reload or a closed tab loses nothing.
+//!
+//! Chunks read back from IndexedDB are disk-backed Blobs, so the page never has
+//! to hold the whole recording in memory.
+
+use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+const DB: &str = "vidreply-journal";
+const RECORDINGS: &str = "recordings";
+const CHUNKS: &str = "chunks";
+
+/// What the journal knows about one recording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingMeta {
+    pub id: String,
+    pub conversation_id: String,
+    pub mime_type: String,
+    pub created_at_ms: f64,
+    pub duration_ms: f64,
+    pub chunk_count: u32,
+    pub total_bytes: f64,
+    /// True once the person pressed Stop; false if the tab closed mid-recording.
+    pub finished: bool,
+    #[serde(default)]
+    pub upload_id: Option<String>,
+    #[serde(default)]
+    pub part_size: Option<f64>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the recording could not be saved in this browser: {0}")]
+pub struct JournalError(String);
+
+impl From<rexie::Error> for JournalError {
+    fn from(e: rexie::Error) -> Self {
+        JournalError(e.to_string())
+    }
+}
+
+impl From<serde_wasm_bindgen::Error> for JournalError {
+    fn from(e: serde_wasm_bindgen::Error) -> Self {
+        JournalError(e.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct Journal {
+    db: std::rc::Rc<Rexie>,
+}
+
+fn chunk_key(id: &str, seq: u32) -> JsValue {
+    js_sys::Array::of2(&JsValue::from_str(id), &JsValue::from(seq)).into()
+}
+
+fn chunk_range(id: &str) -> Result<KeyRange, JournalError> {
+    KeyRange::bound(
+        &chunk_key(id, 0),
+        &chunk_key(id, u32::MAX),
+        Some(false),
+        Some(false),
+    )
+    .map_err(|e| JournalError(format!("{e:?}")))
+}
+
+impl Journal {
+    pub async fn open() -> Result<Self, JournalError> {
+        let db = Rexie::builder(DB)
+            .version(1)
+            .add_object_store(ObjectStore::new(RECORDINGS))
+            .add_object_store(ObjectStore::new(CHUNKS))
+            .build()
+            .await?;
+        Ok(Self {
+            db: std::rc::Rc::new(db),
+        })
+    }
+
+    async fn put_meta(
+        &self,
+        meta: &RecordingMeta,
+        chunk: Option<(u32, &Blob)>,
+    ) -> Result<(), JournalError> {
+        let tx = self
+            .db
+            .transaction(&[RECORDINGS, CHUNKS], TransactionMode::ReadWrite)?;
+        if let Some((seq, blob)) = chunk {
+            tx.store(CHUNKS)?
+                .put(blob, Some(&chunk_key(&meta.id, seq)))
+                .await?;
+        }
+        let value = serde_wasm_bindgen::to_value(meta)?;
+        tx.store(RECORDINGS)?
+            .put(&value, Some(&JsValue::from_str(&meta.id)))
+            .await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Save the metadata (recording start, Stop, upload created).
+    pub async fn save(&self, meta: &RecordingMeta) -> Result<(), JournalError> {
+        self.put_meta(meta, None).await
+    }
+
+    /// Store chunk `seq` and the metadata that counts it, atomically.
+    pub async fn append(
+        &self,
+        meta: &RecordingMeta,
+        seq: u32,
+        chunk: &Blob,
+    ) -> Result<(), JournalError> {
+        self.put_meta(meta, Some((seq, chunk))).await
+    }
+
+    /// Every chunk of a recording, in order.
+    pub async fn chunks(&self, id: &str) -> Result<Vec<Blob>, JournalError> {
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let values = tx
+            .store(CHUNKS)?
+            .get_all(Some(chunk_range(id)?), None)
+            .await?;
+        Ok(values
+            .into_iter()
+            .filter_map(|v| v.dyn_into::<Blob>().ok())
+            .collect())
+    }
+
+    /// The whole recording as one (disk-backed) Blob.
+    pub async fn blob(&self, meta: &RecordingMeta) -> Result<Blob, JournalError> {
+        let parts = js_sys::Array::new();
+        for c in self.chunks(&meta.id).await? {
+            parts.push(&c);
+        }
+        let bag = web_sys::BlobPropertyBag::new();
+        bag.set_type(&meta.mime_type);
+        Blob::new_with_blob_sequence_and_options(&parts, &bag)
+            .map_err(|e| JournalError(format!("{e:?}")))
+    }
+
+    /// Recordings kept in this browser, oldest first.
+    pub async fn list(&self) -> Result<Vec<RecordingMeta>, JournalError> {
+        let tx = self
+            .db
+            .transaction(&[RECORDINGS], TransactionMode::ReadOnly)?;
+        let values = tx.store(RECORDINGS)?.get_all(None, None).await?;
+        let mut out: Vec<RecordingMeta> = values
+            .into_iter()
+            .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
+            .collect();
+        out.sort_by(|a, b| a.created_at_ms.total_cmp(&b.created_at_ms));
+        Ok(out)
+    }
+
+    /// Forget a recording: only after the server confirmed it, or on Retake.
+    pub async fn remove(&self, id: &str) -> Result<(), JournalError> {
+        let tx = self
+            .db
+            .transaction(&[RECORDINGS, CHUNKS], TransactionMode::ReadWrite)?;
+        tx.store(CHUNKS)?.delete(chunk_range(id)?.into()).await?;
+        tx.store(RECORDINGS)?.delete(JsValue::from_str(id)).await?;
+        tx.done().await?;
+        Ok(())
+    }
+}

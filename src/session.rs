@@ -1,0 +1,350 @@
+//! One recording's life, from the first chunk to "Sent": journal every chunk,
+//! upload full parts while recording, send only the tail on Send, resume from
+//! the journal after a failure or a reload. All decisions are core's; this loop
+//! only carries them out.
+
+use std::rc::Rc;
+
+use futures::StreamExt;
+use futures::channel::mpsc::{UnboundedSender, unbounded};
+use vidreply_core::protocol::{CompleteUploadRequest, UploadSession, UploadedPart, Video};
+use vidreply_core::{Command, Event, Failure, UploadConfig, Uploader, Verdict, classify};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::Blob;
+
+use crate::api::{Api, put_part};
+use crate::journal::{Journal, RecordingMeta};
+use crate::upload::{Progress, SendError, now_ms, sleep_until, when_online};
+
+enum Msg {
+    Chunk(Blob),
+    Stopped {
+        duration_ms: f64,
+    },
+    Send,
+    Abort,
+    Up(Event),
+    Created(Result<UploadSession, Failure>),
+    Listed(Result<Vec<UploadedPart>, Failure>),
+    CreateAgain,
+    Completed(Video),
+    /// Hand back the whole recording once every chunk before this message is stored.
+    Review(Box<dyn FnOnce(Blob)>),
+}
+
+/// What the page hears back.
+#[derive(Clone)]
+pub struct Callbacks {
+    pub progress: Rc<dyn Fn(Progress)>,
+    pub done: Rc<dyn Fn(Result<Video, SendError>)>,
+}
+
+/// A handle to the running loop; cheap to clone.
+#[derive(Clone)]
+pub struct Session {
+    tx: UnboundedSender<Msg>,
+}
+
+impl Session {
+    /// A new recording: the upload is created at once so parts go up while recording.
+    pub fn start(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
+        Self::spawn(api, journal, meta, cb)
+    }
+
+    /// A recording found in the journal (after a failure, a reload or a closed tab).
+    pub fn resume(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
+        Self::spawn(api, journal, meta, cb)
+    }
+
+    fn spawn(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
+        let (tx, rx) = unbounded();
+        let mut state = Loop {
+            api,
+            journal,
+            meta,
+            cb,
+            tx: tx.clone(),
+            machine: None,
+            upload: None,
+            send: false,
+            create_failures: 0,
+        };
+        spawn_local(async move {
+            state.begin();
+            state.run(rx).await;
+        });
+        Self { tx }
+    }
+
+    pub fn chunk(&self, blob: Blob) {
+        let _ = self.tx.unbounded_send(Msg::Chunk(blob));
+    }
+    pub fn stopped(&self, duration_ms: f64) {
+        let _ = self.tx.unbounded_send(Msg::Stopped { duration_ms });
+    }
+    pub fn send(&self) {
+        let _ = self.tx.unbounded_send(Msg::Send);
+    }
+    /// The recording so far, from the journal, after every chunk sent before this call.
+    pub fn review(&self, then: impl FnOnce(Blob) + 'static) {
+        let _ = self.tx.unbounded_send(Msg::Review(Box::new(then)));
+    }
+    /// Retake or discard: abort the server-side upload and clear the journal.
+    pub fn abort(&self) {
+        let _ = self.tx.unbounded_send(Msg::Abort);
+    }
+}
+
+struct Loop {
+    api: Api,
+    journal: Journal,
+    meta: RecordingMeta,
+    cb: Callbacks,
+    tx: UnboundedSender<Msg>,
+    machine: Option<Uploader>,
+    upload: Option<UploadSession>,
+    send: bool,
+    create_failures: u32,
+}
+
+impl Loop {
+    fn post(&self, fut: impl std::future::Future<Output = Msg> + 'static) {
+        let tx = self.tx.clone();
+        spawn_local(async move {
+            let _ = tx.unbounded_send(fut.await);
+        });
+    }
+
+    /// Reuse the journal's upload if the server still has it, else create one.
+    fn begin(&mut self) {
+        let api = self.api.clone();
+        match (self.meta.upload_id.clone(), self.meta.part_size) {
+            (Some(id), Some(_)) => {
+                self.post(async move { Msg::Listed(api.list_parts(&id).await.map(|r| r.parts)) })
+            }
+            _ => self.create(),
+        }
+    }
+
+    fn create(&mut self) {
+        let api = self.api.clone();
+        let mime = self.meta.mime_type.clone();
+        self.post(async move { Msg::Created(api.create_upload(&mime).await) });
+    }
+
+    async fn run(mut self, mut rx: futures::channel::mpsc::UnboundedReceiver<Msg>) {
+        while let Some(msg) = rx.next().await {
+            let cmds = match msg {
+                Msg::Chunk(blob) => {
+                    self.meta.chunk_count += 1;
+                    self.meta.total_bytes += blob.size();
+                    if let Err(e) = self
+                        .journal
+                        .append(&self.meta, self.meta.chunk_count - 1, &blob)
+                        .await
+                    {
+                        return self.fail(e.to_string());
+                    }
+                    self.feed(Event::Recorded {
+                        total: self.meta.total_bytes as u64,
+                    })
+                }
+                Msg::Stopped { duration_ms } => {
+                    self.meta.duration_ms = duration_ms;
+                    self.meta.finished = true;
+                    let _ = self.journal.save(&self.meta).await;
+                    Vec::new()
+                }
+                Msg::Send => {
+                    self.send = true;
+                    if self.machine.is_none() && self.create_failures > 0 {
+                        self.create();
+                    }
+                    self.feed(Event::RecordingFinished)
+                }
+                Msg::Abort => {
+                    if let Some(u) = &self.upload {
+                        let _ = self.api.abort(&u.upload_id).await;
+                    }
+                    let _ = self.journal.remove(&self.meta.id).await;
+                    return;
+                }
+                Msg::Up(ev) => self.feed(ev),
+                Msg::Review(then) => {
+                    match self.journal.blob(&self.meta).await {
+                        Ok(b) => then(b),
+                        Err(e) => return self.fail(e.to_string()),
+                    }
+                    Vec::new()
+                }
+                Msg::Created(Ok(upload)) => {
+                    self.meta.upload_id = Some(upload.upload_id.clone());
+                    self.meta.part_size = Some(upload.part_size as f64);
+                    let _ = self.journal.save(&self.meta).await;
+                    self.machine_for(upload, Vec::new())
+                }
+                Msg::Created(Err(f)) => match classify(&f) {
+                    // Nothing is lost: the journal keeps recording; Send tries again.
+                    Verdict::Fatal { message, .. } if self.send => return self.fail(message),
+                    Verdict::Fatal { .. } => {
+                        self.create_failures += 1;
+                        Vec::new()
+                    }
+                    _ => {
+                        self.create_failures += 1;
+                        let tx = self.tx.clone();
+                        let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
+                        when_online(move || {
+                            spawn_local(async move {
+                                sleep_until(at).await;
+                                let _ = tx.unbounded_send(Msg::CreateAgain);
+                            })
+                        });
+                        Vec::new()
+                    }
+                },
+                Msg::CreateAgain => {
+                    self.create();
+                    Vec::new()
+                }
+                Msg::Listed(Ok(parts)) => {
+                    let upload = UploadSession {
+                        upload_id: self.meta.upload_id.clone().unwrap_or_default(),
+                        part_size: self.meta.part_size.unwrap_or(0.0) as u64,
+                        max_parts: vidreply_core::protocol::MAX_PARTS,
+                        max_bytes: u64::MAX,
+                        expires_at: 0,
+                    };
+                    self.machine_for(upload, parts)
+                }
+                // The upload is gone or expired on the server: start a new one.
+                Msg::Listed(Err(_)) => {
+                    self.meta.upload_id = None;
+                    self.create();
+                    Vec::new()
+                }
+                Msg::Completed(video) => {
+                    let _ = self.journal.remove(&self.meta.id).await;
+                    (self.cb.done)(Ok(video));
+                    return;
+                }
+            };
+            for cmd in cmds {
+                if let Command::Fail { status, message } = cmd {
+                    return self.fail_with(status, message);
+                }
+                self.execute(cmd);
+            }
+            if let Some(m) = &self.machine {
+                (self.cb.progress)(Progress {
+                    confirmed: m.confirmed_bytes(),
+                    total: self.meta.total_bytes as u64,
+                });
+            }
+        }
+    }
+
+    fn machine_for(
+        &mut self,
+        upload: UploadSession,
+        server_parts: Vec<UploadedPart>,
+    ) -> Vec<Command> {
+        let cfg = UploadConfig {
+            part_size: upload.part_size,
+            max_parts: upload.max_parts,
+            ..UploadConfig::default()
+        };
+        let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        self.machine = Some(Uploader::new(cfg, seed));
+        self.upload = Some(upload);
+        let mut cmds = self.feed(Event::Recorded {
+            total: self.meta.total_bytes as u64,
+        });
+        cmds.extend(self.feed(Event::ServerHas {
+            parts: server_parts,
+        }));
+        if self.send {
+            cmds.extend(self.feed(Event::RecordingFinished));
+        }
+        cmds
+    }
+
+    fn feed(&mut self, ev: Event) -> Vec<Command> {
+        match &mut self.machine {
+            Some(m) => m.handle(ev, now_ms()),
+            None => Vec::new(),
+        }
+    }
+
+    fn fail(self, message: String) {
+        self.fail_with(None, message)
+    }
+
+    fn fail_with(self, status: Option<u16>, message: String) {
+        (self.cb.done)(Err(SendError { status, message }));
+    }
+
+    fn execute(&self, cmd: Command) {
+        let Some(upload) = &self.upload else { return };
+        let id = upload.upload_id.clone();
+        let api = self.api.clone();
+        match cmd {
+            Command::Sign { parts } => self.post(async move {
+                Msg::Up(match api.sign(&id, parts).await {
+                    Ok(r) => Event::Signed { parts: r.parts },
+                    Err(failure) => Event::SignFailed { failure },
+                })
+            }),
+            Command::Put {
+                part,
+                offset,
+                len,
+                url,
+            } => {
+                let journal = self.journal.clone();
+                let meta = self.meta.clone();
+                self.post(async move {
+                    let bytes = match journal.blob(&meta).await {
+                        Ok(b) => b
+                            .slice_with_f64_and_f64(offset as f64, (offset + len) as f64)
+                            .expect("Blob.slice"),
+                        Err(_) => {
+                            return Msg::Up(Event::PartFailed {
+                                part,
+                                failure: Failure::Network,
+                            });
+                        }
+                    };
+                    Msg::Up(match put_part(&url, &bytes).await {
+                        Ok(etag) => Event::PartUploaded { part, etag },
+                        Err(failure) => Event::PartFailed { part, failure },
+                    })
+                })
+            }
+            Command::WakeAt { at_ms } => self.post(async move {
+                sleep_until(at_ms).await;
+                Msg::Up(Event::Tick)
+            }),
+            Command::WaitOnline => {
+                let tx = self.tx.clone();
+                when_online(move || {
+                    let _ = tx.unbounded_send(Msg::Up(Event::Online));
+                });
+            }
+            Command::Complete { parts, total_bytes } => {
+                let req = CompleteUploadRequest {
+                    parts,
+                    total_bytes: Some(total_bytes),
+                    duration_ms: Some(self.meta.duration_ms as u64),
+                };
+                self.post(async move {
+                    match api.complete(&id, &req).await {
+                        Ok(v) => Msg::Completed(v),
+                        Err(failure) => Msg::Up(Event::CompleteFailed { failure }),
+                    }
+                })
+            }
+            Command::Fail { .. } => {}
+        }
+    }
+}
