@@ -26,6 +26,7 @@ enum Slot {
 #[derive(Debug, Clone)]
 struct Part {
     slot: Slot,
+    /// Signed URL and the time after which it is re-signed instead of used.
     url: Option<(String, u64)>,
 }
 
@@ -115,7 +116,11 @@ impl Uploader {
                 self.sign = Side::Idle;
                 for s in parts {
                     if let Some(p) = self.parts.get_mut(&s.part_number) {
-                        p.url = Some((s.url, s.expires_at_ms));
+                        // Re-sign a margin before expiry, but never more than half
+                        // the URL's life, so short TTLs still get used.
+                        let life = s.expires_at_ms.saturating_sub(now_ms);
+                        let margin = self.cfg.resign_margin_ms.min(life / 2);
+                        p.url = Some((s.url, s.expires_at_ms.saturating_sub(margin)));
                     }
                 }
             }
@@ -293,7 +298,6 @@ impl Uploader {
                 }
             }
         }
-        let margin = self.cfg.resign_margin_ms;
         let mut in_flight = self
             .parts
             .values()
@@ -308,7 +312,7 @@ impl Uploader {
             let (offset, len) = self.range(n);
             let p = self.parts.get_mut(&n).expect("planned part");
             match &p.url {
-                Some((url, exp)) if *exp > now + margin => {
+                Some((url, use_until)) if *use_until > now => {
                     if in_flight < self.cfg.parallelism {
                         in_flight += 1;
                         p.slot = Slot::InFlight;

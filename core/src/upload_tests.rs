@@ -399,3 +399,13 @@ fn resume_with_everything_on_the_server_completes_at_once() {
         "{c:?}"
     );
 }
+
+#[test]
+fn short_lived_urls_are_used_not_resigned_forever() {
+    let mut u = Uploader::new(cfg(10, 1), 3);
+    u.handle(Event::Recorded { total: 10 }, 0);
+    u.handle(Event::RecordingFinished, 0);
+    // A 1 s URL with a 1 s margin in the config: still used at once.
+    let c = u.handle(signed(&[1], 1_000), 0);
+    assert_eq!(puts(&c), vec![(1, 0, 10)]);
+}
