@@ -264,17 +264,7 @@ pub fn App() -> impl IntoView {
             journal.get_value(),
         ) {
             (Some(s), _, _) => s,
-            (None, Some(meta), Some(j)) => {
-                let api = api.get_value();
-                let s = Session::resume(api, j.clone(), meta.clone(), callbacks());
-                // Pick up what the journal learned since (upload id, last chunks).
-                s.stopped(if meta.duration_ms > 0.0 {
-                    meta.duration_ms
-                } else {
-                    meta.chunk_count as f64 * 1000.0
-                });
-                s
-            }
+            (None, Some(meta), Some(j)) => Session::resume(api.get_value(), j, meta, callbacks()),
             _ => return,
         };
         screen.set(Screen::Sending(Progress {

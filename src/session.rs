@@ -16,6 +16,9 @@ use crate::api::{Api, put_part};
 use crate::journal::{Journal, RecordingMeta};
 use crate::upload::{Progress, SendError, now_ms, sleep_until, when_online};
 
+/// Pause before a machine that gave up mid-recording is replaced.
+const RESTART_AFTER_MS: u64 = 5_000;
+
 enum Msg {
     Chunk(Blob),
     Stopped {
@@ -27,6 +30,8 @@ enum Msg {
     Created(Result<UploadSession, Failure>),
     Listed(Result<Vec<UploadedPart>, Failure>),
     CreateAgain,
+    /// Start a fresh machine on the same upload (after one gave up mid-recording).
+    Restart,
     Completed(Video),
     /// Hand back the whole recording once every chunk before this message is stored.
     Review(Box<dyn FnOnce(Blob)>),
@@ -68,8 +73,10 @@ impl Session {
             upload: None,
             send: false,
             create_failures: 0,
+            setting_up: false,
         };
         spawn_local(async move {
+            state.reload().await;
             state.begin();
             state.run(rx).await;
         });
@@ -105,6 +112,8 @@ struct Loop {
     upload: Option<UploadSession>,
     send: bool,
     create_failures: u32,
+    /// A create or list request is under way; don't start another.
+    setting_up: bool,
 }
 
 impl Loop {
@@ -115,8 +124,21 @@ impl Loop {
         });
     }
 
+    /// The journal is the truth: take its latest word on this recording (bytes,
+    /// upload id). A recording whose tab closed mid-way is finished as it stands.
+    async fn reload(&mut self) {
+        let stored = self.journal.list().await.unwrap_or_default();
+        if let Some(m) = stored.into_iter().find(|m| m.id == self.meta.id) {
+            self.meta = m;
+        }
+    }
+
     /// Reuse the journal's upload if the server still has it, else create one.
     fn begin(&mut self) {
+        if self.setting_up {
+            return;
+        }
+        self.setting_up = true;
         let api = self.api.clone();
         match (self.meta.upload_id.clone(), self.meta.part_size) {
             (Some(id), Some(_)) => {
@@ -127,6 +149,7 @@ impl Loop {
     }
 
     fn create(&mut self) {
+        self.setting_up = true;
         let api = self.api.clone();
         let mime = self.meta.mime_type.clone();
         self.post(async move { Msg::Created(api.create_upload(&mime).await) });
@@ -138,6 +161,7 @@ impl Loop {
                 Msg::Chunk(blob) => {
                     self.meta.chunk_count += 1;
                     self.meta.total_bytes += blob.size();
+                    self.meta.duration_ms = js_sys::Date::now() - self.meta.created_at_ms;
                     if let Err(e) = self
                         .journal
                         .append(&self.meta, self.meta.chunk_count - 1, &blob)
@@ -157,8 +181,8 @@ impl Loop {
                 }
                 Msg::Send => {
                     self.send = true;
-                    if self.machine.is_none() && self.create_failures > 0 {
-                        self.create();
+                    if self.machine.is_none() {
+                        self.begin();
                     }
                     self.feed(Event::RecordingFinished)
                 }
@@ -178,36 +202,46 @@ impl Loop {
                     Vec::new()
                 }
                 Msg::Created(Ok(upload)) => {
+                    self.setting_up = false;
                     self.meta.upload_id = Some(upload.upload_id.clone());
                     self.meta.part_size = Some(upload.part_size as f64);
                     let _ = self.journal.save(&self.meta).await;
                     self.machine_for(upload, Vec::new())
                 }
-                Msg::Created(Err(f)) => match classify(&f) {
-                    // Nothing is lost: the journal keeps recording; Send tries again.
-                    Verdict::Fatal { message, .. } if self.send => return self.fail(message),
-                    Verdict::Fatal { .. } => {
-                        self.create_failures += 1;
-                        Vec::new()
+                Msg::Created(Err(f)) => {
+                    self.setting_up = false;
+                    self.create_failures += 1;
+                    match classify(&f) {
+                        // Nothing is lost: the journal keeps recording; Send tries again.
+                        Verdict::Fatal { message, .. } if self.send => return self.fail(message),
+                        Verdict::Fatal { .. } => {}
+                        _ => {
+                            let tx = self.tx.clone();
+                            let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
+                            when_online(move || {
+                                spawn_local(async move {
+                                    sleep_until(at).await;
+                                    let _ = tx.unbounded_send(Msg::CreateAgain);
+                                })
+                            });
+                        }
                     }
-                    _ => {
-                        self.create_failures += 1;
-                        let tx = self.tx.clone();
-                        let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
-                        when_online(move || {
-                            spawn_local(async move {
-                                sleep_until(at).await;
-                                let _ = tx.unbounded_send(Msg::CreateAgain);
-                            })
-                        });
-                        Vec::new()
+                    Vec::new()
+                }
+                Msg::Restart => {
+                    if self.machine.is_none() {
+                        self.begin();
                     }
-                },
+                    Vec::new()
+                }
                 Msg::CreateAgain => {
-                    self.create();
+                    if self.machine.is_none() && !self.setting_up {
+                        self.create();
+                    }
                     Vec::new()
                 }
                 Msg::Listed(Ok(parts)) => {
+                    self.setting_up = false;
                     let upload = UploadSession {
                         upload_id: self.meta.upload_id.clone().unwrap_or_default(),
                         part_size: self.meta.part_size.unwrap_or(0.0) as u64,
@@ -230,10 +264,15 @@ impl Loop {
                 }
             };
             for cmd in cmds {
-                if let Command::Fail { status, message } = cmd {
-                    return self.fail_with(status, message);
+                match cmd {
+                    Command::Fail { status, message } if self.send => {
+                        return self.fail_with(status, message);
+                    }
+                    // While recording, giving up is not an option: keep journaling and
+                    // try again later on the same upload; Send decides for real.
+                    Command::Fail { .. } => self.pause_uploading(),
+                    cmd => self.execute(cmd),
                 }
-                self.execute(cmd);
             }
             if let Some(m) = &self.machine {
                 (self.cb.progress)(Progress {
@@ -242,6 +281,17 @@ impl Loop {
                 });
             }
         }
+    }
+
+    fn pause_uploading(&mut self) {
+        self.machine = None;
+        let tx = self.tx.clone();
+        when_online(move || {
+            spawn_local(async move {
+                sleep_until(now_ms() + RESTART_AFTER_MS).await;
+                let _ = tx.unbounded_send(Msg::Restart);
+            })
+        });
     }
 
     fn machine_for(

@@ -38,6 +38,8 @@ pub enum ApiError {
     NotAVideo(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("Storage refused the upload ({0}).")]
+    StorageRejected(String),
     #[error("storage is unavailable: {0}")]
     Storage(String),
     #[error("internal error: {0}")]
@@ -70,6 +72,7 @@ impl ApiError {
             UnsupportedMediaType(_) => {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
+            StorageRejected(_) => ("storage_rejected", StatusCode::UNPROCESSABLE_ENTITY),
             Storage(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }

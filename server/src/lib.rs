@@ -22,6 +22,9 @@ pub use state::AppState;
 use config::StorageKind;
 use storage::{LocalStore, ObjectStore, S3Config, S3Store};
 
+/// S3's smallest part (all but the last).
+pub const S3_MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+
 /// Build the application state from settings: secrets, database, storage, webhooks.
 pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     let data = settings.data_dir.clone();
@@ -70,11 +73,11 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
                 )?,
                 path_style: settings.s3_path_style,
             };
-            if settings.part_size < 5 * 1024 * 1024 {
-                tracing::warn!(
-                    part_size = settings.part_size,
-                    "parts under 5 MiB are refused by AWS S3 at complete"
-                );
+            if settings.part_size < S3_MIN_PART_SIZE {
+                return Err(format!(
+                    "VIDREPLY_PART_SIZE is {} but S3 refuses parts under {S3_MIN_PART_SIZE} bytes (5 MiB) at complete",
+                    settings.part_size
+                ));
             }
             (Arc::new(S3Store::new(&cfg)?), None)
         }

@@ -76,7 +76,7 @@ for (const backend of ['local', 's3'] as Backend[]) {
       expect(server.logs()).not.toContain(link.token);
     });
 
-    test('a failed send keeps the recording and says so', async ({ page }) => {
+    test('a refused send keeps the recording; Send again resumes and completes', async ({ page }) => {
       const link = await createCaptureLink(server, { conversationId: `conv-fail-${backend}` });
       await captureRecorderChunks(page);
       await page.goto(link.url);
@@ -84,18 +84,23 @@ for (const backend of ['local', 's3'] as Backend[]) {
       await page.getByRole('button', { name: 'Start recording' }).click();
       await page.waitForTimeout(1500);
       await page.getByRole('button', { name: 'Stop' }).click();
-      // The server refuses the upload (as it would for a revoked link).
-      await page.route('**/api/v1/uploads', (route) => route.fulfill({
+      // The server refuses to complete (as it would for a revoked link).
+      await page.route('**/api/v1/uploads/*/complete', (route) => route.fulfill({
         status: 403, contentType: 'application/json',
         body: JSON.stringify({ error: { code: 'forbidden', message: 'This link was revoked.', requestId: 'r' } }),
       }));
       await page.getByRole('button', { name: 'Send' }).click();
       await expect(page.getByRole('status')).toContainText('This link was revoked.');
       await expect(page.getByRole('status')).toContainText('recording is kept');
-      // Retry works once the server accepts again, and sends the same bytes.
-      await page.unroute('**/api/v1/uploads');
+      // Once the server accepts again, Send resumes from the journal and sends the same bytes.
+      await page.unroute('**/api/v1/uploads/*/complete');
       await page.getByRole('button', { name: 'Send' }).click();
       await expect(page.getByRole('status')).toHaveText('Sent');
+      const recorded = await recordedSha256(page);
+      const hook = await hooks.waitFor((r) => JSON.parse(r.body).conversationId === `conv-fail-${backend}`);
+      const videoId = JSON.parse(hook.body).mediaUrl.split('/v/')[1];
+      const ext = recorded.mimeType.startsWith('video/mp4') ? 'mp4' : 'webm';
+      expect(sha256(await storedObject(server, `videos/${videoId}/original.${ext}`))).toBe(recorded.sha256);
     });
   });
 }

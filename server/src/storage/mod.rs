@@ -33,7 +33,8 @@ impl From<StorageError> for crate::error::ApiError {
                 ApiError::NotFound("The upload no longer exists in storage.".into())
             }
             StorageError::NoSuchObject => ApiError::NotFound("The video no longer exists.".into()),
-            StorageError::Rejected(m) | StorageError::Unavailable(m) => ApiError::Storage(m),
+            StorageError::Rejected(m) => ApiError::StorageRejected(m),
+            StorageError::Unavailable(m) => ApiError::Storage(m),
         }
     }
 }

@@ -1,0 +1,39 @@
+// Steps shared by the reliability tests.
+import { expect, Page } from '@playwright/test';
+import type { RunningServer } from './server';
+import { storedObject, sha256 } from './recording';
+
+/** Open the link, allow the camera and start recording; resolves to the server's upload id. */
+export async function startRecording(page: Page, url: string): Promise<string> {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Allow camera' }).click();
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  const res = await created;
+  expect(res.status()).toBe(201);
+  return (await res.json()).uploadId;
+}
+
+/** Parts the server holds for an upload, asked through the API with the link's token. */
+export async function serverParts(server: RunningServer, token: string, uploadId: string) {
+  const res = await fetch(`${server.url}/api/v1/uploads/${uploadId}/parts`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()).parts as { partNumber: number; size: number }[];
+}
+
+/** Wait for "Sent", then return the stored object's bytes for the video the page completed. */
+export async function sentVideo(page: Page, server: RunningServer, completion: Promise<any>): Promise<Buffer> {
+  await expect(page.getByRole('status')).toHaveText('Sent');
+  const video = await (await completion).json();
+  const ext = video.mimeType.startsWith('video/mp4') ? 'mp4' : 'webm';
+  return storedObject(server, `videos/${video.videoId}/original.${ext}`);
+}
+
+export function completionOf(page: Page) {
+  return page.waitForResponse((r) => /\/api\/v1\/uploads\/[^/]+\/complete$/.test(r.url()) && r.status() === 200,
+    { timeout: 120_000 });
+}
+
+export { sha256 };
