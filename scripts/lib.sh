@@ -27,3 +27,14 @@ wait_http() {
   echo "timed out waiting for $url" >&2
   return 1
 }
+
+# Stop a process we started, by PID: TERM, wait up to 10 s, then KILL.
+stop_pid() {
+  local pid=$1 i
+  kill "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -9 "$pid" 2>/dev/null || true
+}

@@ -10,9 +10,10 @@ use vidreply_core::protocol::{
     CompleteUploadRequest, CreateUploadRequest, ListPartsResponse, SignPartsRequest,
     SignPartsResponse, UploadSession, Video,
 };
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, Headers, RequestInit, Response};
+use web_sys::{Blob, Headers, ProgressEvent, RequestInit, Response, XmlHttpRequest};
 
 /// The server's API, authorised by a capture token.
 #[derive(Clone)]
@@ -153,14 +154,63 @@ impl Api {
     }
 }
 
-/// PUT one part's bytes to a signed URL; returns the ETag storage answered with.
-pub async fn put_part(url: &str, bytes: &Blob) -> Result<String, Failure> {
-    let init = RequestInit::new();
-    init.set_method("PUT");
-    init.set_body(bytes);
-    let res = send(url, &init).await?;
-    res.headers()
-        .get("etag")
+/// PUT one part's bytes to a signed URL with XHR (fetch cannot report upload
+/// progress). `Content-MD5` lets storage refuse a part corrupted on the way.
+/// Returns the ETag storage answered with.
+pub async fn put_part(
+    url: &str,
+    bytes: &Blob,
+    on_progress: impl Fn(f64) + 'static,
+) -> Result<String, Failure> {
+    use base64::Engine;
+    use md5::Digest;
+    let buf = JsFuture::from(bytes.array_buffer())
+        .await
+        .map_err(|_| Failure::Network)?;
+    let digest = md5::Md5::digest(js_sys::Uint8Array::new(&buf).to_vec());
+    let content_md5 = base64::engine::general_purpose::STANDARD.encode(digest);
+
+    let xhr = XmlHttpRequest::new().map_err(|_| Failure::Network)?;
+    xhr.open_with_async("PUT", url, true)
+        .map_err(|_| Failure::Network)?;
+    xhr.set_request_header("Content-MD5", &content_md5)
+        .map_err(|_| Failure::Network)?;
+    let progress =
+        Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| on_progress(e.loaded()));
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let done = Promise::new(&mut |resolve, _| xhr.set_onloadend(Some(&resolve)));
+    xhr.send_with_opt_blob(Some(bytes))
+        .map_err(|_| Failure::Network)?;
+    let _ = JsFuture::from(done).await;
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(None);
+    }
+    drop(progress);
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Err(if is_offline() {
+            Failure::Offline
+        } else {
+            Failure::Network
+        });
+    }
+    if !(200..300).contains(&status) {
+        let retry_after_ms = xhr
+            .get_response_header("retry-after")
+            .ok()
+            .flatten()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| s * 1000);
+        let body = xhr.response_text().ok().flatten().unwrap_or_default();
+        return Err(Failure::Status {
+            status,
+            body: body.chars().take(2048).collect(),
+            retry_after_ms,
+        });
+    }
+    xhr.get_response_header("etag")
         .ok()
         .flatten()
         .filter(|e| !e.is_empty())

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use leptos::ev;
 use leptos::html::Video;
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::MediaStream;
 
@@ -23,6 +24,8 @@ enum Screen {
     Preview,
     Recording,
     Review,
+    /// The camera or microphone went away mid-recording; what was recorded is kept.
+    Interrupted,
     /// A recording from an earlier visit was found in the journal.
     Resume,
     Sending(Progress),
@@ -45,12 +48,37 @@ fn status_text(s: &Screen) -> String {
         Screen::Preview => "Camera ready. Press Start recording when you are.".into(),
         Screen::Recording => "Recording…".into(),
         Screen::Review => "Recording finished. Watch it back, then send it or record again.".into(),
+        Screen::Interrupted => "Recording stopped because the camera or microphone was taken away (a call, or permission withdrawn). What you recorded so far is kept: send it or record again.".into(),
         Screen::Resume => {
             "Your earlier recording was kept on this device. You can send it now.".into()
         }
-        Screen::Sending(p) => format!("Sending… {}%", p.percent()),
+        Screen::Sending(p) => match p.eta_ms {
+            Some(ms) if ms >= 1000 => format!("Sending… {}% · about {} s left", p.percent(), ms.div_ceil(1000)),
+            _ => format!("Sending… {}%", p.percent()),
+        },
         Screen::Sent => "Sent".into(),
         Screen::Failed { message, .. } | Screen::BadLink(message) => message.clone(),
+    }
+}
+
+/// Below this much free space the person is warned before recording.
+const LOW_SPACE_BYTES: f64 = 200.0 * 1024.0 * 1024.0;
+/// About a minute of 2.5 Mb/s video.
+const BYTES_PER_MINUTE: f64 = 2.5e6 / 8.0 * 60.0;
+
+/// Free space the browser lets this site use, if it says.
+async fn free_space() -> Option<f64> {
+    let p = window().navigator().storage().estimate().ok()?;
+    let est: web_sys::StorageEstimate = wasm_bindgen_futures::JsFuture::from(p).await.ok()?.into();
+    Some(est.get_quota()? - est.get_usage().unwrap_or(0.0))
+}
+
+/// A journal entry is stale once its upload expired on the server (or, never
+/// uploaded, after a day).
+fn is_stale(m: &RecordingMeta, now_ms: f64) -> bool {
+    match &m.upload {
+        Some(u) => (u.expires_at as f64) * 1000.0 < now_ms,
+        None => now_ms - m.created_at_ms > 86_400_000.0,
     }
 }
 
@@ -72,6 +100,8 @@ pub fn App() -> impl IntoView {
     let conversation = ctx.conversation_id.clone().unwrap_or_default();
     let conversation_id = StoredValue::new(conversation.clone());
     let screen = RwSignal::new(initial);
+    // Things worth knowing that are not the current step (low space, a stale recording removed).
+    let notice = RwSignal::new(None::<String>);
     let stream = StoredValue::new_local(None::<MediaStream>);
     let recording = StoredValue::new_local(None::<Recording>);
     let session = StoredValue::new_local(None::<Session>);
@@ -119,6 +149,22 @@ pub fn App() -> impl IntoView {
     if ctx.token.is_some() {
         spawn_local(async move {
             let Ok(j) = Journal::open().await else { return };
+            let now = js_sys::Date::now();
+            for stale in j
+                .list()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| is_stale(m, now))
+            {
+                let _ = j.remove(&stale.id).await;
+                let when = js_sys::Date::new(&stale.created_at_ms.into())
+                    .to_locale_string("default", &JsValue::UNDEFINED);
+                notice.set(Some(format!(
+                    "A recording from {} that was never sent has expired and was removed from this device.",
+                    String::from(when)
+                )));
+            }
             let found = j
                 .list()
                 .await
@@ -165,12 +211,35 @@ pub fn App() -> impl IntoView {
                     }
                     stream.set_value(Some(s));
                     screen.set(Screen::Preview);
+                    if let Some(free) = free_space().await
+                        && free < LOW_SPACE_BYTES
+                    {
+                        notice.set(Some(format!(
+                            "This device has only about {} MB free for recordings (roughly {} minutes of video). Free up space before a long recording.",
+                            (free / 1e6) as u64,
+                            (free / BYTES_PER_MINUTE) as u64
+                        )));
+                    }
                 }
                 Err(e) => screen.set(Screen::Failed {
                     message: e.message(),
                     retry_camera: true,
                 }),
             }
+        });
+    };
+    // Stop recording (by the person, or because the camera was taken away) and review.
+    let finish = move |next: Screen| {
+        let Some(r) = recording.try_update_value(|r| r.take()).flatten() else {
+            return;
+        };
+        spawn_local(async move {
+            let duration = r.stop().await;
+            if let Some(s) = session.get_value() {
+                s.stopped(duration);
+                s.review(show_review);
+            }
+            screen.set(next);
         });
     };
     let start = move |_| {
@@ -194,8 +263,7 @@ pub fn App() -> impl IntoView {
             chunk_count: 0,
             total_bytes: 0.0,
             finished: false,
-            upload_id: None,
-            part_size: None,
+            upload: None,
         };
         let _ = window().navigator().storage().persist();
         spawn_local(async move {
@@ -207,7 +275,8 @@ pub fn App() -> impl IntoView {
             }
             let sess = Session::start(api.get_value(), j, meta.clone(), callbacks());
             let sink = sess.clone();
-            match Recording::start(&s, move |b| sink.chunk(b)) {
+            let interrupted = move || finish(Screen::Interrupted);
+            match Recording::start(&s, move |b| sink.chunk(b), interrupted) {
                 Ok(r) => {
                     recording.set_value(Some(r));
                     session.set_value(Some(sess));
@@ -224,19 +293,7 @@ pub fn App() -> impl IntoView {
             }
         });
     };
-    let stop = move |_| {
-        let Some(r) = recording.try_update_value(|r| r.take()).flatten() else {
-            return;
-        };
-        spawn_local(async move {
-            let duration = r.stop().await;
-            if let Some(s) = session.get_value() {
-                s.stopped(duration);
-                s.review(show_review);
-            }
-            screen.set(Screen::Review);
-        });
-    };
+    let stop = move |_| finish(Screen::Review);
     let discard = move |_| {
         match (
             session.get_value(),
@@ -268,8 +325,9 @@ pub fn App() -> impl IntoView {
             _ => return,
         };
         screen.set(Screen::Sending(Progress {
-            confirmed: 0,
+            sent: 0,
             total: 0,
+            eta_ms: None,
         }));
         session.set_value(Some(sess.clone()));
         sess.send();
@@ -280,11 +338,14 @@ pub fn App() -> impl IntoView {
         <main class="vr-capture">
             <h1>"Record a video reply"</h1>
             <p class="vr-status" role="status" aria-live="polite">{move || screen.with(status_text)}</p>
+            <p class="vr-notice" aria-live="polite" hidden=move || notice.with(Option::is_none)>
+                {move || notice.get().unwrap_or_default()}
+            </p>
             <video node_ref=preview class="vr-preview" muted=true autoplay=true playsinline=true
                 prop:muted=true aria-label="Camera preview"
                 hidden=move || !screen.with(|s| matches!(s, Screen::Preview | Screen::Recording))></video>
             <video node_ref=review class="vr-review" controls=true playsinline=true aria-label="Your recording"
-                hidden=move || !screen.with(|s| matches!(s, Screen::Review | Screen::Resume))></video>
+                hidden=move || !screen.with(|s| matches!(s, Screen::Review | Screen::Interrupted | Screen::Resume))></video>
             <progress max="100" hidden=move || !screen.with(|s| matches!(s, Screen::Sending(_)))
                 value=move || screen.with(|s| match s { Screen::Sending(p) => p.percent(), _ => 0 })>
             </progress>
@@ -302,7 +363,7 @@ pub fn App() -> impl IntoView {
                     <button on:click=send>"Resume sending your video"</button>
                     <button on:click=discard>"Discard and record again"</button>
                 </Show>
-                <Show when=is(|s| matches!(s, Screen::Review | Screen::Failed { retry_camera: false, .. }))>
+                <Show when=is(|s| matches!(s, Screen::Review | Screen::Interrupted | Screen::Failed { retry_camera: false, .. }))>
                     <button on:click=send>"Send"</button>
                     <button on:click=discard>"Retake"</button>
                 </Show>

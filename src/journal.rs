@@ -27,10 +27,9 @@ pub struct RecordingMeta {
     pub total_bytes: f64,
     /// True once the person pressed Stop; false if the tab closed mid-recording.
     pub finished: bool,
+    /// The server-side upload these bytes go to, once created.
     #[serde(default)]
-    pub upload_id: Option<String>,
-    #[serde(default)]
-    pub part_size: Option<f64>,
+    pub upload: Option<vidreply_core::protocol::UploadSession>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -113,12 +113,16 @@ pub struct Recording {
     started_ms: f64,
     mime_type: &'static str,
     _on_data: Closure<dyn FnMut(BlobEvent)>,
+    _on_ended: Closure<dyn FnMut()>,
 }
 
 impl Recording {
+    /// `on_interrupted` runs once if a track ends by itself (a phone call, a
+    /// revoked permission, an unplugged camera).
     pub fn start(
         stream: &MediaStream,
         mut on_chunk: impl FnMut(web_sys::Blob) + 'static,
+        on_interrupted: impl FnOnce() + 'static,
     ) -> Result<Self, CameraError> {
         let mime_type = supported_mime_type().ok_or(CameraError::Unsupported)?;
         let opts = MediaRecorderOptions::new();
@@ -134,6 +138,18 @@ impl Recording {
         recorder
             .add_event_listener_with_callback("dataavailable", on_data.as_ref().unchecked_ref())
             .map_err(|e| CameraError::from_js(&e))?;
+        let mut once = Some(on_interrupted);
+        let on_ended = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = once.take() {
+                f();
+            }
+        });
+        for t in stream.get_tracks().iter() {
+            if let Ok(track) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+                let _ = track
+                    .add_event_listener_with_callback("ended", on_ended.as_ref().unchecked_ref());
+            }
+        }
         recorder
             .start_with_time_slice(TIMESLICE_MS)
             .map_err(|e| CameraError::from_js(&e))?;
@@ -142,6 +158,7 @@ impl Recording {
             started_ms: js_sys::Date::now(),
             mime_type,
             _on_data: on_data,
+            _on_ended: on_ended,
         })
     }
 

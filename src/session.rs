@@ -33,6 +33,11 @@ enum Msg {
     /// Start a fresh machine on the same upload (after one gave up mid-recording).
     Restart,
     Completed(Video),
+    /// XHR upload progress of one part in flight.
+    PartProgress {
+        part: u32,
+        sent: f64,
+    },
     /// Hand back the whole recording once every chunk before this message is stored.
     Review(Box<dyn FnOnce(Blob)>),
 }
@@ -74,6 +79,8 @@ impl Session {
             send: false,
             create_failures: 0,
             setting_up: false,
+            in_flight: Default::default(),
+            send_mark: None,
         };
         spawn_local(async move {
             state.reload().await;
@@ -114,6 +121,10 @@ struct Loop {
     create_failures: u32,
     /// A create or list request is under way; don't start another.
     setting_up: bool,
+    /// Bytes of parts in flight, for the progress bar.
+    in_flight: std::collections::BTreeMap<u32, f64>,
+    /// When Send was pressed and how much was sent by then, for the ETA.
+    send_mark: Option<(f64, u64)>,
 }
 
 impl Loop {
@@ -140,8 +151,8 @@ impl Loop {
         }
         self.setting_up = true;
         let api = self.api.clone();
-        match (self.meta.upload_id.clone(), self.meta.part_size) {
-            (Some(id), Some(_)) => {
+        match self.meta.upload.as_ref().map(|u| u.upload_id.clone()) {
+            Some(id) => {
                 self.post(async move { Msg::Listed(api.list_parts(&id).await.map(|r| r.parts)) })
             }
             _ => self.create(),
@@ -193,7 +204,16 @@ impl Loop {
                     let _ = self.journal.remove(&self.meta.id).await;
                     return;
                 }
-                Msg::Up(ev) => self.feed(ev),
+                Msg::PartProgress { part, sent } => {
+                    self.in_flight.insert(part, sent);
+                    Vec::new()
+                }
+                Msg::Up(ev) => {
+                    if let Event::PartUploaded { part, .. } | Event::PartFailed { part, .. } = &ev {
+                        self.in_flight.remove(part);
+                    }
+                    self.feed(ev)
+                }
                 Msg::Review(then) => {
                     match self.journal.blob(&self.meta).await {
                         Ok(b) => then(b),
@@ -203,8 +223,7 @@ impl Loop {
                 }
                 Msg::Created(Ok(upload)) => {
                     self.setting_up = false;
-                    self.meta.upload_id = Some(upload.upload_id.clone());
-                    self.meta.part_size = Some(upload.part_size as f64);
+                    self.meta.upload = Some(upload.clone());
                     let _ = self.journal.save(&self.meta).await;
                     self.machine_for(upload, Vec::new())
                 }
@@ -242,18 +261,14 @@ impl Loop {
                 }
                 Msg::Listed(Ok(parts)) => {
                     self.setting_up = false;
-                    let upload = UploadSession {
-                        upload_id: self.meta.upload_id.clone().unwrap_or_default(),
-                        part_size: self.meta.part_size.unwrap_or(0.0) as u64,
-                        max_parts: vidreply_core::protocol::MAX_PARTS,
-                        max_bytes: u64::MAX,
-                        expires_at: 0,
+                    let Some(upload) = self.meta.upload.clone() else {
+                        continue;
                     };
                     self.machine_for(upload, parts)
                 }
                 // The upload is gone or expired on the server: start a new one.
                 Msg::Listed(Err(_)) => {
-                    self.meta.upload_id = None;
+                    self.meta.upload = None;
                     self.create();
                     Vec::new()
                 }
@@ -274,13 +289,27 @@ impl Loop {
                     cmd => self.execute(cmd),
                 }
             }
-            if let Some(m) = &self.machine {
-                (self.cb.progress)(Progress {
-                    confirmed: m.confirmed_bytes(),
-                    total: self.meta.total_bytes as u64,
-                });
-            }
+            self.report_progress();
         }
+    }
+
+    fn report_progress(&mut self) {
+        let Some(m) = &self.machine else { return };
+        let total = self.meta.total_bytes as u64;
+        let sent = (m.confirmed_bytes() + self.in_flight.values().sum::<f64>() as u64).min(total);
+        let now = js_sys::Date::now();
+        if self.send && self.send_mark.is_none() {
+            self.send_mark = Some((now, sent));
+        }
+        let eta_ms = self.send_mark.and_then(|(t0, s0)| {
+            let (dt, ds) = (now - t0, sent.saturating_sub(s0) as f64);
+            (dt > 1000.0 && ds > 0.0).then(|| ((total - sent) as f64 / (ds / dt)) as u64)
+        });
+        (self.cb.progress)(Progress {
+            sent,
+            total,
+            eta_ms,
+        });
     }
 
     fn pause_uploading(&mut self) {
@@ -302,6 +331,8 @@ impl Loop {
         let cfg = UploadConfig {
             part_size: upload.part_size,
             max_parts: upload.max_parts,
+            parallelism: upload.parallelism.clamp(1, 6) as usize,
+            retry: upload.retry,
             ..UploadConfig::default()
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
@@ -353,6 +384,7 @@ impl Loop {
             } => {
                 let journal = self.journal.clone();
                 let meta = self.meta.clone();
+                let progress_tx = self.tx.clone();
                 self.post(async move {
                     let bytes = match journal.blob(&meta).await {
                         Ok(b) => b
@@ -365,7 +397,11 @@ impl Loop {
                             });
                         }
                     };
-                    Msg::Up(match put_part(&url, &bytes).await {
+                    let tx = progress_tx;
+                    let on_progress = move |sent| {
+                        let _ = tx.unbounded_send(Msg::PartProgress { part, sent });
+                    };
+                    Msg::Up(match put_part(&url, &bytes, on_progress).await {
                         Ok(etag) => Event::PartUploaded { part, etag },
                         Err(failure) => Event::PartFailed { part, failure },
                     })

@@ -10,14 +10,20 @@ pub fn now_ms() -> u64 {
 /// Progress the page shows: bytes confirmed by the server out of bytes recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
-    pub confirmed: u64,
+    /// Bytes confirmed by the server plus bytes of parts on their way.
+    pub sent: u64,
     pub total: u64,
+    /// Estimated time left, once there is a rate to go by.
+    pub eta_ms: Option<u64>,
 }
 
 impl Progress {
     /// Whole percent confirmed; 0 before anything is known.
     pub fn percent(&self) -> u64 {
-        (self.confirmed * 100).checked_div(self.total).unwrap_or(0)
+        (self.sent * 100)
+            .checked_div(self.total)
+            .unwrap_or(0)
+            .min(100)
     }
 }
 

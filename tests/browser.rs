@@ -56,8 +56,7 @@ fn meta(id: &str, mime: &str) -> RecordingMeta {
         chunk_count: 0,
         total_bytes: 0.0,
         finished: false,
-        upload_id: None,
-        part_size: None,
+        upload: None,
     }
 }
 
@@ -66,8 +65,8 @@ async fn records_from_the_fake_camera_into_the_journal() {
     let stream = open_camera().await.expect("fake camera opens");
     let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
     let sink = chunks.clone();
-    let rec =
-        Recording::start(&stream, move |b| sink.borrow_mut().push(b)).expect("recorder starts");
+    let rec = Recording::start(&stream, move |b| sink.borrow_mut().push(b), || {})
+        .expect("recorder starts");
     let mime = rec.mime_type();
     sleep(2500).await;
     let duration_ms = rec.stop().await;

@@ -37,6 +37,7 @@ pub const EXPIRED_MARKER: &str = "Request has expired";
 
 /// Classify a failure: 4xx is fatal except 408, 409, 423 and 429; "Request has
 /// expired" (on a 403, or a 400 from servers that answer that way) means re-sign;
+/// a checksum mismatch (`BadDigest`) means send the part again;
 /// offline means wait for `online`; everything else is retried.
 pub fn classify(failure: &Failure) -> Verdict {
     match failure {
@@ -48,6 +49,8 @@ pub fn classify(failure: &Failure) -> Verdict {
             retry_after_ms,
         } => match *status {
             400 | 403 if body.contains(EXPIRED_MARKER) => Verdict::Resign,
+            // The part was corrupted on the way (Content-MD5 mismatch): send it again.
+            400 if body.contains("BadDigest") || body.contains("InvalidDigest") => Verdict::Retry,
             429 => Verdict::Throttle {
                 retry_after_ms: *retry_after_ms,
             },
@@ -105,6 +108,10 @@ mod tests {
         assert_eq!(
             classify(&status(400, "Request has expired")),
             Verdict::Resign
+        );
+        assert_eq!(
+            classify(&status(400, "<Error><Code>BadDigest</Code></Error>")),
+            Verdict::Retry
         );
         assert!(matches!(
             classify(&status(403, "SignatureDoesNotMatch")),

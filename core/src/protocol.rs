@@ -47,6 +47,16 @@ pub struct UploadSession {
     /// Largest accepted recording, in bytes.
     pub max_bytes: u64,
     pub expires_at: u64,
+    /// Part uploads to run at once (at most 6, the browser's per-host limit).
+    #[serde(default = "default_parallelism")]
+    pub parallelism: u32,
+    /// Backoff and attempts the uploader uses.
+    #[serde(default)]
+    pub retry: crate::policy::RetryPolicy,
+}
+
+fn default_parallelism() -> u32 {
+    4
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
