@@ -63,6 +63,21 @@ pub struct Settings {
     /// Largest accepted recording, in bytes.
     #[arg(long, env = "VIDREPLY_MAX_UPLOAD_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Part uploads a browser runs at once (1–6; browsers open at most 6 connections per host).
+    #[arg(long, env = "VIDREPLY_UPLOAD_PARALLELISM", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=6))]
+    pub upload_parallelism: u32,
+    /// First retry waits up to this long (full jitter), in milliseconds; doubles per failure.
+    #[arg(long, env = "VIDREPLY_RETRY_BASE_MS", default_value_t = 500)]
+    pub retry_base_ms: u64,
+    /// No retry waits longer than this, in milliseconds.
+    #[arg(long, env = "VIDREPLY_RETRY_CAP_MS", default_value_t = 30_000)]
+    pub retry_cap_ms: u64,
+    /// Failures in a row without a part completing before the uploader gives up (the
+    /// recording stays in the browser's journal either way).
+    #[arg(long, env = "VIDREPLY_RETRY_ATTEMPTS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub retry_attempts: u32,
     /// Longest accepted recording, in seconds.
     #[arg(long, env = "VIDREPLY_MAX_DURATION_SECONDS", default_value_t = 3600)]
     pub max_duration_seconds: u64,
@@ -107,6 +122,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The retry policy browsers are told to use.
+    pub fn retry_policy(&self) -> vidreply_core::RetryPolicy {
+        vidreply_core::RetryPolicy {
+            base_ms: self.retry_base_ms,
+            cap_ms: self.retry_cap_ms.max(self.retry_base_ms),
+            max_attempts: self.retry_attempts,
+            jitter: true,
+        }
+    }
+
     pub fn public_url(&self) -> Url {
         self.public_url.clone().unwrap_or_else(|| {
             Url::parse(&format!("http://{}/", self.bind)).expect("socket address forms a URL")

@@ -63,6 +63,8 @@ pub async fn create(
             max_parts: MAX_PARTS,
             max_bytes: s.max_upload_bytes,
             expires_at: row.expires_at as u64,
+            parallelism: s.upload_parallelism,
+            retry: s.retry_policy(),
         }),
     ))
 }
