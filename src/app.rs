@@ -254,17 +254,7 @@ pub fn App() -> impl IntoView {
                 retry_camera: true,
             });
         };
-        let meta = RecordingMeta {
-            id: new_id(),
-            conversation_id: conversation_id.get_value(),
-            mime_type: mime.into(),
-            created_at_ms: js_sys::Date::now(),
-            duration_ms: 0.0,
-            chunk_count: 0,
-            total_bytes: 0.0,
-            finished: false,
-            upload: None,
-        };
+        let meta = RecordingMeta::new(new_id(), conversation_id.get_value(), mime);
         let _ = window().navigator().storage().persist();
         spawn_local(async move {
             if let Err(e) = j.save(&meta).await {

@@ -32,6 +32,27 @@ pub struct RecordingMeta {
     pub upload: Option<vidreply_core::protocol::UploadSession>,
 }
 
+impl RecordingMeta {
+    /// A recording that starts now, with nothing recorded yet.
+    pub fn new(
+        id: impl Into<String>,
+        conversation_id: impl Into<String>,
+        mime_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            conversation_id: conversation_id.into(),
+            mime_type: mime_type.into(),
+            created_at_ms: js_sys::Date::now(),
+            duration_ms: 0.0,
+            chunk_count: 0,
+            total_bytes: 0.0,
+            finished: false,
+            upload: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("the recording could not be saved in this browser: {0}")]
 pub struct JournalError(String);

@@ -47,17 +47,7 @@ async fn sleep(ms: i32) {
 }
 
 fn meta(id: &str, mime: &str) -> RecordingMeta {
-    RecordingMeta {
-        id: id.into(),
-        conversation_id: "conv".into(),
-        mime_type: mime.into(),
-        created_at_ms: js_sys::Date::now(),
-        duration_ms: 0.0,
-        chunk_count: 0,
-        total_bytes: 0.0,
-        finished: false,
-        upload: None,
-    }
+    RecordingMeta::new(id, "conv", mime)
 }
 
 #[wasm_bindgen_test]

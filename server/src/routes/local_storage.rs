@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower::ServiceExt;
@@ -61,29 +61,54 @@ fn signature(q: &Signature) -> Result<(u64, &str), Box<Response>> {
     }
 }
 
+/// The local store, if the URL's signature and expiry hold for `check`.
+fn authorize<'a>(
+    state: &'a AppState,
+    q: &Signature,
+    check: impl FnOnce(&LocalStore, u64, &str) -> Result<(), UrlRefusal>,
+) -> Result<&'a LocalStore, Box<Response>> {
+    let store = local(state)?;
+    let (expires, sig) = signature(q)?;
+    check(store, expires, sig).map_err(|r| Box::new(refused(r)))?;
+    Ok(store)
+}
+
+fn parse_md5(v: &HeaderValue) -> Option<[u8; 16]> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(v.as_bytes())
+        .ok()?;
+    bytes.try_into().ok()
+}
+
 pub async fn put_part(
     State(state): State<AppState>,
     Path((upload, part)): Path<(String, u32)>,
     Query(q): Query<Signature>,
+    headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let store = match local(&state) {
+    let store = match authorize(&state, &q, |s, exp, sig| {
+        s.verify_part_url(&upload, part, exp, sig, unix_now_ms())
+    }) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let (expires, sig) = match signature(&q) {
-        Ok(v) => v,
-        Err(r) => return *r,
+    let content_md5 = match headers.get("content-md5").map(parse_md5) {
+        None => None,
+        Some(Some(d)) => Some(d),
+        Some(None) => {
+            let msg = "The Content-MD5 you specified is not a base64 MD5 digest.";
+            return s3_error(StatusCode::BAD_REQUEST, "InvalidDigest", msg);
+        }
     };
-    if let Err(r) = store.verify_part_url(&upload, part, expires, sig, unix_now_ms()) {
-        return refused(r);
-    }
     match store
         .write_part(
             &upload,
             part,
             body.into_data_stream(),
             state.settings.part_size,
+            content_md5,
         )
         .await
     {
@@ -95,6 +120,11 @@ pub async fn put_part(
             );
             res
         }
+        Err(WritePartError::BadDigest) => s3_error(
+            StatusCode::BAD_REQUEST,
+            "BadDigest",
+            "The Content-MD5 you specified did not match what we received.",
+        ),
         Err(WritePartError::TooLarge) => s3_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "EntityTooLarge",
@@ -127,17 +157,12 @@ pub async fn get_object(
     Query(q): Query<Signature>,
     req: Request,
 ) -> Response {
-    let store = match local(&state) {
+    let store = match authorize(&state, &q, |s, exp, sig| {
+        s.verify_get_url(&key, exp, sig, unix_now_ms())
+    }) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    let (expires, sig) = match signature(&q) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
-    if let Err(r) = store.verify_get_url(&key, expires, sig, unix_now_ms()) {
-        return refused(r);
-    }
     let Ok(path) = store.object_path(&key) else {
         return s3_error(
             StatusCode::NOT_FOUND,

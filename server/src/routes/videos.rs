@@ -20,19 +20,21 @@ pub fn share_url(state: &AppState, video_id: &str) -> String {
         .into()
 }
 
-fn valid_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+/// The video behind a share-link id; ids that could not be ours are not looked up.
+async fn find(state: &AppState, id: &str) -> Result<Option<crate::db::VideoRow>, ApiError> {
+    let plausible = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    Ok(if plausible {
+        state.db.video(id).await?
+    } else {
+        None
+    })
 }
 
 pub async fn watch(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let video = match valid_id(&id) {
-        true => state.db.video(&id).await?,
-        false => None,
-    };
-    let Some(video) = video else {
+    let Some(video) = find(&state, &id).await? else {
         let page = page(
             "Video not found",
             "<p>This video does not exist or is no longer available.</p>",
@@ -52,11 +54,9 @@ pub async fn media(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let video = match valid_id(&id) {
-        true => state.db.video(&id).await?,
-        false => None,
-    };
-    let video = video.ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))?;
+    let video = find(&state, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))?;
     let ttl = Duration::from_secs(state.settings.presign_ttl_seconds);
     let url = state.store.sign_get(&video.object_key, ttl);
     let mut res = Redirect::temporary(&url).into_response();

@@ -15,7 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
 
-use super::{ObjectStore, StorageError, dedupe_parts};
+use super::{ObjectStore, StorageError, dedupe_parts, etag_eq};
 
 pub struct LocalStore {
     root: PathBuf,
@@ -125,6 +125,7 @@ impl LocalStore {
         part: u32,
         mut body: S,
         max_len: u64,
+        content_md5: Option<[u8; 16]>,
     ) -> Result<String, WritePartError>
     where
         S: Stream<Item = Result<bytes::Bytes, E>> + Unpin,
@@ -156,7 +157,13 @@ impl LocalStore {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(e);
         }
-        let etag = format!("\"{}\"", hex::encode(md5.finalize()));
+        let digest: [u8; 16] = md5.finalize().into();
+        // Like S3: a part whose bytes do not match its Content-MD5 is refused, not stored.
+        if content_md5.is_some_and(|want| want != digest) {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(WritePartError::BadDigest);
+        }
+        let etag = format!("\"{}\"", hex::encode(digest));
         // Bytes first, then their ETag: a complete racing a retried part can then
         // only see new bytes with the old ETag (a retryable mismatch), never the
         // old bytes passing as the new ones.
@@ -180,6 +187,37 @@ pub enum WritePartError {
     TooLarge,
     #[error("the upload was interrupted: {0}")]
     Body(String),
+    #[error("the part's bytes do not match its Content-MD5")]
+    BadDigest,
+}
+
+/// Concatenate the parts into `out`. Like S3, each part must hold the bytes its
+/// ETag names: the MD5 is taken of the bytes copied, so a part replaced by a
+/// retry while this runs is refused (`InvalidPart`), never silently mixed in.
+async fn assemble(dir: &Path, out: &Path, parts: &[CompletedPart]) -> Result<(), StorageError> {
+    let mut out = tokio::fs::File::create(out).await.map_err(io)?;
+    let mut buf = vec![0u8; 256 * 1024];
+    for p in parts {
+        let n = p.part_number;
+        let mut f = tokio::fs::File::open(dir.join(format!("{n:05}")))
+            .await
+            .map_err(|_| StorageError::Rejected(format!("InvalidPart: part {n} is missing")))?;
+        let mut md5 = Md5::new();
+        loop {
+            let read = f.read(&mut buf).await.map_err(io)?;
+            if read == 0 {
+                break;
+            }
+            md5.update(&buf[..read]);
+            out.write_all(&buf[..read]).await.map_err(io)?;
+        }
+        if !etag_eq(&hex::encode(md5.finalize()), &p.etag) {
+            return Err(StorageError::Rejected(format!(
+                "InvalidPart: part {n} does not match its ETag"
+            )));
+        }
+    }
+    out.sync_all().await.map_err(io)
 }
 
 #[async_trait::async_trait]
@@ -240,20 +278,18 @@ impl ObjectStore for LocalStore {
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(upload_id)?;
         let dest = self.object_path(key)?;
+        if !tokio::fs::try_exists(&dir).await.map_err(io)? {
+            return Err(StorageError::NoSuchUpload);
+        }
         if let Some(parent) = dest.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io)?;
         }
         let tmp = dest.with_extension("assembling");
-        let mut out = tokio::fs::File::create(&tmp).await.map_err(io)?;
-        for p in parts {
-            let mut f = tokio::fs::File::open(dir.join(format!("{:05}", p.part_number)))
-                .await
-                .map_err(|_| {
-                    StorageError::Rejected(format!("part {} is missing", p.part_number))
-                })?;
-            tokio::io::copy(&mut f, &mut out).await.map_err(io)?;
+        let assembled = assemble(&dir, &tmp, parts).await;
+        if let Err(e) = assembled {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
         }
-        out.sync_all().await.map_err(io)?;
         tokio::fs::rename(&tmp, &dest).await.map_err(io)?;
         tokio::fs::remove_dir_all(&dir).await.map_err(io)?;
         Ok(())

@@ -69,7 +69,8 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
 }
 
-/// Keep one entry per part number: the last listed (SeaweedFS lists a retried part twice).
+/// Keep one entry per part number: the last one given. SeaweedFS lists every upload
+/// of a retried part, so `S3Store` orders its listing oldest first before this.
 pub fn dedupe_parts(mut parts: Vec<UploadedPart>) -> Vec<UploadedPart> {
     let mut by_number = std::collections::BTreeMap::new();
     for p in parts.drain(..) {

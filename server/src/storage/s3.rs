@@ -40,6 +40,8 @@ pub struct S3Store {
     bucket: Bucket,
     creds: Credentials,
     http: reqwest::Client,
+    /// Parts per ListParts answer; `None` leaves S3's default (and maximum), 1000.
+    list_page: Option<u16>,
 }
 
 impl std::fmt::Debug for S3Store {
@@ -92,7 +94,15 @@ impl S3Store {
             bucket,
             creds,
             http,
+            list_page: None,
         })
+    }
+
+    /// Ask for at most `parts` parts per ListParts call (tests use small pages
+    /// to exercise pagination without uploading 1000 parts).
+    pub fn with_list_page_size(mut self, parts: u16) -> Self {
+        self.list_page = Some(parts.max(1));
+        self
     }
 
     /// Send a request and return the body of a 2xx answer; S3 error codes are classified.
@@ -157,29 +167,47 @@ impl ObjectStore for S3Store {
         key: &str,
         upload_id: &str,
     ) -> Result<Vec<UploadedPart>, StorageError> {
+        // SeaweedFS keeps every upload of a part number as its own entry, lists
+        // them in no particular order, and may end a page between two of them.
+        // So each page after the first starts again at the previous page's last
+        // part number (when that still moves forward), and the newest entry wins.
         let mut out = Vec::new();
-        let mut marker: Option<u16> = None;
+        let mut marker: u16 = 0;
         loop {
             let mut action = ListParts::new(&self.bucket, Some(&self.creds), key, upload_id);
-            if let Some(m) = marker {
-                action.set_part_number_marker(m);
+            if let Some(n) = self.list_page {
+                action.set_max_parts(n);
+            }
+            if marker > 0 {
+                action.set_part_number_marker(marker);
             }
             let body = self
                 .send(self.http.get(action.sign(SERVER_CALL_TTL)))
                 .await?;
             let page = ListParts::parse_response(&body)
                 .map_err(|e| StorageError::Unavailable(format!("S3 list answer: {e}")))?;
-            out.extend(page.parts.iter().map(|p| UploadedPart {
-                part_number: p.number as u32,
-                etag: p.etag.clone(),
-                size: p.size,
+            out.extend(page.parts.into_iter().map(|p| {
+                let part = UploadedPart {
+                    part_number: p.number as u32,
+                    etag: p.etag,
+                    size: p.size,
+                };
+                (p.last_modified, part)
             }));
-            match page.next_part_number_marker {
-                Some(next) if marker != Some(next) => marker = Some(next),
-                _ => break,
+            // rusty-s3 keeps the marker only on truncated pages, and never 0.
+            let Some(next) = page.next_part_number_marker else {
+                break;
+            };
+            let from = if next - 1 > marker { next - 1 } else { next };
+            if from <= marker {
+                break;
             }
+            marker = from;
         }
-        Ok(dedupe_parts(out))
+        // Timestamps of one server share a format, so they sort as text; the sort
+        // is stable, so equal times keep their listed order.
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(dedupe_parts(out.into_iter().map(|(_, p)| p).collect()))
     }
 
     async fn complete(

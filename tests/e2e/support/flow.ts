@@ -31,6 +31,14 @@ export async function sentVideo(page: Page, server: RunningServer, completion: P
   return storedObject(server, `videos/${video.videoId}/original.${ext}`);
 }
 
+/** Press Stop, then Send, and return the stored bytes once "Sent" shows. */
+export async function stopAndSend(page: Page, server: RunningServer): Promise<Buffer> {
+  await page.getByRole('button', { name: 'Stop' }).click();
+  const done = completionOf(page);
+  await page.getByRole('button', { name: 'Send' }).click();
+  return sentVideo(page, server, done);
+}
+
 export function completionOf(page: Page) {
   return page.waitForResponse((r) => /\/api\/v1\/uploads\/[^/]+\/complete$/.test(r.url()) && r.status() === 200,
     { timeout: 120_000 });

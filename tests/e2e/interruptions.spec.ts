@@ -1,0 +1,75 @@
+// What a phone does to a recording: the camera taken away, a part corrupted on
+// the way, a recording left unsent past its upload's life.
+import { test, expect } from '@playwright/test';
+import { startServer, createCaptureLink, RunningServer, Backend } from './support/server';
+import { captureRecorderChunks, recordedSha256 } from './support/recording';
+import { startRecording, sentVideo, completionOf, stopAndSend, sha256 } from './support/flow';
+
+for (const backend of ['local', 's3'] as Backend[]) {
+  test.describe(`interruptions on ${backend} storage`, () => {
+    let server: RunningServer;
+    test.beforeAll(async () => {
+      server = await startServer(backend, backend === 'local' ? { VIDREPLY_PART_SIZE: String(32 * 1024) } : {});
+    });
+    test.afterAll(async () => server?.stop());
+
+    test('camera taken away mid-recording: what was recorded is kept and sent', async ({ page }) => {
+      const l = await createCaptureLink(server, { conversationId: `ended-${backend}-${Date.now()}` });
+      await captureRecorderChunks(page);
+      await startRecording(page, l.url);
+      await page.waitForTimeout(2000);
+      // What the browser does when a call takes the camera: the tracks end by themselves.
+      await page.evaluate(() => {
+        const v = document.querySelector('video.vr-preview') as HTMLVideoElement;
+        for (const t of (v.srcObject as MediaStream).getTracks()) t.dispatchEvent(new Event('ended'));
+      });
+      await expect(page.getByRole('status')).toContainText('taken away');
+      await expect(page.getByRole('status')).toContainText('kept');
+      const done = completionOf(page);
+      await page.getByRole('button', { name: 'Send' }).click();
+      const stored = await sentVideo(page, server, done);
+      const recorded = await recordedSha256(page);
+      expect(recorded.size).toBeGreaterThan(0);
+      expect(sha256(stored)).toBe(recorded.sha256);
+    });
+
+    test('a part corrupted on the way is refused by storage and sent again', async ({ page }) => {
+      const l = await createCaptureLink(server, { conversationId: `corrupt-${backend}-${Date.now()}` });
+      await captureRecorderChunks(page);
+      let corrupted = 0, refused = 0;
+      page.on('response', (r) => { if (r.request().method() === 'PUT' && r.status() === 400) refused++; });
+      await page.route((u) => true, (route, req) => {
+        if (req.method() !== 'PUT' || corrupted > 0) return route.fallback();
+        corrupted++;
+        const body = Buffer.from(req.postDataBuffer()!);
+        body[body.length >> 1] ^= 0xff; // one flipped byte; Content-MD5 still describes the original
+        return route.continue({ postData: body });
+      });
+      await startRecording(page, l.url);
+      await page.waitForTimeout(2000);
+      const stored = await stopAndSend(page, server);
+      expect(corrupted).toBe(1);
+      expect(refused).toBe(1);
+      expect(sha256(stored)).toBe((await recordedSha256(page)).sha256);
+    });
+  });
+}
+
+test('a recording left unsent past its upload expiry is removed, with a message', async ({ context }) => {
+  const server = await startServer('local', { VIDREPLY_UPLOAD_TTL_SECONDS: '2' });
+  try {
+    const l = await createCaptureLink(server, { conversationId: `stale-${Date.now()}` });
+    const first = await context.newPage();
+    await startRecording(first, l.url);
+    await first.waitForTimeout(1500);
+    await first.close();
+    await new Promise((r) => setTimeout(r, 2500));
+    const second = await context.newPage();
+    await second.goto(l.url);
+    await expect(second.locator('.vr-notice')).toContainText('never sent has expired and was removed');
+    await expect(second.getByRole('button', { name: 'Allow camera' })).toBeVisible();
+    await expect(second.getByRole('button', { name: 'Resume sending your video' })).toHaveCount(0);
+  } finally {
+    await server.stop();
+  }
+});
