@@ -5,9 +5,10 @@ use sqlx::{FromRow, SqlitePool};
 use std::str::FromStr;
 
 /// Versioned migrations, applied in order at start; each runs once.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE uploads (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE uploads (
         id TEXT PRIMARY KEY,
         video_id TEXT NOT NULL UNIQUE,
         conversation_id TEXT NOT NULL,
@@ -30,7 +31,24 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         duration_ms INTEGER,
         created_at INTEGER NOT NULL
     );",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE webhook_outbox (
+        id TEXT PRIMARY KEY,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        delivered_at INTEGER,
+        failed_at INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
+        WHERE delivered_at IS NULL AND failed_at IS NULL;",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct UploadRow {
@@ -57,6 +75,44 @@ pub struct VideoRow {
     pub size: i64,
     pub duration_ms: Option<i64>,
     pub created_at: i64,
+}
+
+/// A webhook event waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct OutboxRow {
+    /// The `webhook-id`, stable across attempts.
+    pub id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub attempts: i64,
+    /// Unix milliseconds.
+    pub next_attempt_at: i64,
+}
+
+/// Where an outbox event stands.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct OutboxState {
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub delivered_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+async fn insert_event(tx: &mut sqlx::SqliteConnection, e: &OutboxRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_outbox (id, event_type, payload, attempts, next_attempt_at, created_at)
+         VALUES (?,?,?,?,?,?)",
+    )
+    .bind(&e.id)
+    .bind(&e.event_type)
+    .bind(&e.payload)
+    .bind(e.attempts)
+    .bind(e.next_attempt_at)
+    .bind(e.next_attempt_at)
+    .execute(tx)
+    .await
+    .map(|_| ())
 }
 
 /// Upload states: `open` → `completing` → `completed`, or `aborted`.
@@ -148,9 +204,16 @@ impl Db {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Record the finished video and close the upload, in one transaction.
-    pub async fn insert_video(&self, v: &VideoRow) -> Result<(), sqlx::Error> {
+    /// Record the finished video, close the upload and queue its event, in one transaction.
+    pub async fn insert_video(
+        &self,
+        v: &VideoRow,
+        event: Option<&OutboxRow>,
+    ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
+        if let Some(e) = event {
+            insert_event(&mut tx, e).await?;
+        }
         sqlx::query(
             "INSERT INTO videos (id, upload_id, conversation_id, customer_id, mime_type, object_key,
              size, duration_ms, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -186,5 +249,86 @@ impl Db {
             .bind(upload_id)
             .fetch_optional(&self.pool)
             .await
+    }
+
+    /// Queue an event on its own (events that go with a state change use that change's transaction).
+    pub async fn enqueue(&self, e: &OutboxRow) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        insert_event(&mut tx, e).await?;
+        tx.commit().await
+    }
+
+    /// One event's delivery state, for operators and tests.
+    pub async fn outbox_event(&self, id: &str) -> Result<Option<OutboxState>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT attempts, next_attempt_at, delivered_at, failed_at, last_error FROM webhook_outbox WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+    }
+
+    /// Events due for an attempt at `now_ms`, oldest first.
+    pub async fn due_events(&self, now_ms: i64, limit: i64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT id, event_type, payload, attempts, next_attempt_at FROM webhook_outbox
+             WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
+             ORDER BY next_attempt_at, created_at LIMIT ?",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub async fn event_delivered(
+        &self,
+        id: &str,
+        attempts: i64,
+        now_ms: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE webhook_outbox SET attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?")
+            .bind(attempts)
+            .bind(now_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn event_retry(
+        &self,
+        id: &str,
+        attempts: i64,
+        next_ms: i64,
+        err: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE webhook_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
+            .bind(attempts)
+            .bind(next_ms)
+            .bind(err)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn event_failed(
+        &self,
+        id: &str,
+        attempts: i64,
+        now_ms: i64,
+        err: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE webhook_outbox SET attempts = ?, failed_at = ?, last_error = ? WHERE id = ?",
+        )
+        .bind(attempts)
+        .bind(now_ms)
+        .bind(err)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod outbox;
 pub mod routes;
 pub mod secrets;
 pub mod state;
@@ -82,12 +83,15 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             (Arc::new(S3Store::new(&cfg)?), None)
         }
     };
-    let webhooks = match (&settings.webhook_url, &settings.webhook_secret) {
-        (Some(url), Some(secret)) => Some(webhook::WebhookSender::new(
-            url.clone(),
-            secret,
-            &settings.webhook_schedule,
-        )?),
+    let outbox = match (&settings.webhook_url, &settings.webhook_secret) {
+        (Some(url), Some(secret)) => {
+            let endpoint = webhook::WebhookEndpoint::new(url.clone(), secret)?;
+            Some(outbox::Outbox::new(
+                db.clone(),
+                endpoint,
+                &settings.webhook_schedule,
+            ))
+        }
         (Some(_), None) => {
             return Err(
                 "VIDREPLY_WEBHOOK_SECRET (whsec_…) is required with VIDREPLY_WEBHOOK_URL".into(),
@@ -102,6 +106,6 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         local,
         tokens: Arc::new(token::TokenKeys::new(signing.as_bytes())),
         api_key: Arc::new(api_key),
-        webhooks,
+        outbox,
     })
 }

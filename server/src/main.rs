@@ -41,6 +41,9 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(outbox) = &state.outbox {
+        outbox.clone().spawn();
+    }
     if state.settings.demo_link {
         print_banner(&state, demo, &data_dir);
     }

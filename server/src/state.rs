@@ -5,10 +5,10 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::outbox::Outbox;
 use crate::secrets::ct_eq;
 use crate::storage::{LocalStore, ObjectStore};
 use crate::token::TokenKeys;
-use crate::webhook::WebhookSender;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,7 +19,8 @@ pub struct AppState {
     pub local: Option<Arc<LocalStore>>,
     pub tokens: Arc<TokenKeys>,
     pub api_key: Arc<String>,
-    pub webhooks: Option<WebhookSender>,
+    /// Durable webhook delivery, when a webhook endpoint is configured.
+    pub outbox: Option<Outbox>,
 }
 
 impl std::fmt::Debug for AppState {

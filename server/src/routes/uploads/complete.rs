@@ -180,10 +180,8 @@ async fn assemble(
         duration_ms: req.duration_ms.map(|d| d as i64),
         created_at: unix_now() as i64,
     };
-    state.db.insert_video(&video).await?;
-    tracing::info!(upload_id = %upload.id, video_id = %video.id, bytes = total, "upload completed");
     let out = to_api(state, &video);
-    if let Some(hooks) = &state.webhooks {
+    let event = state.outbox.as_ref().map(|_| {
         let payload = VideoReceived {
             conversation_id: video.conversation_id.clone(),
             media_url: out.media_url.clone(),
@@ -192,8 +190,13 @@ async fn assemble(
             customer_id: video.customer_id.clone(),
             mime_type: video.mime_type.clone(),
         };
-        let id = hooks.send("video.received", &payload);
-        tracing::info!(webhook_id = %id, video_id = %video.id, "video.received queued");
+        crate::outbox::event("video.received", &payload)
+    });
+    state.db.insert_video(&video, event.as_ref()).await?;
+    tracing::info!(upload_id = %upload.id, video_id = %video.id, bytes = total, "upload completed");
+    if let (Some(outbox), Some(e)) = (&state.outbox, &event) {
+        tracing::info!(webhook_id = %e.id, video_id = %video.id, "video.received queued");
+        outbox.notify();
     }
     Ok(out)
 }
