@@ -89,15 +89,20 @@ impl Api {
         body: Option<&B>,
     ) -> Result<T, Failure> {
         let headers = Headers::new().expect("Headers");
+        let damaged = || Failure::Status {
+            status: 400,
+            body: r#"{"error":{"message":"This link is damaged. Ask for a new link."}}"#.into(),
+            retry_after_ms: None,
+        };
         headers
             .set("authorization", &format!("Bearer {}", self.token))
-            .expect("header");
+            .map_err(|_| damaged())?;
         let init = RequestInit::new();
         init.set_method(method);
         if let Some(b) = body {
             headers
                 .set("content-type", "application/json")
-                .expect("header");
+                .map_err(|_| damaged())?;
             let s = serde_json::to_string(b).expect("request serialises");
             init.set_body(&JsValue::from_str(&s));
         }
@@ -154,6 +159,9 @@ impl Api {
     }
 }
 
+/// Longest a part PUT may take (5 MiB at 150 kB/s, a weak 4G uplink).
+const PUT_TIMEOUT_MS: u32 = 300_000;
+
 /// PUT one part's bytes to a signed URL with XHR (fetch cannot report upload
 /// progress). `Content-MD5` lets storage refuse a part corrupted on the way.
 /// Returns the ETag storage answered with.
@@ -173,6 +181,8 @@ pub async fn put_part(
     let xhr = XmlHttpRequest::new().map_err(|_| Failure::Network)?;
     xhr.open_with_async("PUT", url, true)
         .map_err(|_| Failure::Network)?;
+    // A stalled PUT must not hold a parallelism slot forever.
+    xhr.set_timeout(PUT_TIMEOUT_MS);
     xhr.set_request_header("Content-MD5", &content_md5)
         .map_err(|_| Failure::Network)?;
     let progress =

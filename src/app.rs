@@ -73,13 +73,15 @@ async fn free_space() -> Option<f64> {
     Some(est.get_quota()? - est.get_usage().unwrap_or(0.0))
 }
 
-/// A journal entry is stale once its upload expired on the server (or, never
-/// uploaded, after a day).
-fn is_stale(m: &RecordingMeta, now_ms: f64) -> bool {
-    match &m.upload {
-        Some(u) => (u.expires_at as f64) * 1000.0 < now_ms,
-        None => now_ms - m.created_at_ms > 86_400_000.0,
-    }
+/// When a capture token stops working, from its `exp` claim (unix ms).
+fn token_expiry_ms(token: &str) -> Option<f64> {
+    use base64::Engine;
+    let claims = token.split('.').nth(1)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    Some(v.get("exp")?.as_f64()? * 1000.0)
 }
 
 fn new_id() -> String {
@@ -99,6 +101,7 @@ pub fn App() -> impl IntoView {
     };
     let conversation = ctx.conversation_id.clone().unwrap_or_default();
     let conversation_id = StoredValue::new(conversation.clone());
+    let token = StoredValue::new(ctx.token.clone().unwrap_or_default());
     let screen = RwSignal::new(initial);
     // Things worth knowing that are not the current step (low space, a stale recording removed).
     let notice = RwSignal::new(None::<String>);
@@ -135,10 +138,18 @@ pub fn App() -> impl IntoView {
                     screen.set(Screen::Sent)
                 }
                 Err(e) => screen.set(Screen::Failed {
-                    message: format!(
-                        "{} Your recording is kept on this device; you can try again.",
-                        e.message
-                    ),
+                    message: {
+                        // The session ended: a recorder still running would feed nobody.
+                        if let Some(r) = recording.try_update_value(|r| r.take()).flatten() {
+                            spawn_local(async move {
+                                r.stop().await;
+                            });
+                        }
+                        format!(
+                            "{} Your recording is kept on this device; you can try again.",
+                            e.message
+                        )
+                    },
                     retry_camera: false,
                 }),
             }
@@ -149,19 +160,20 @@ pub fn App() -> impl IntoView {
     if ctx.token.is_some() {
         spawn_local(async move {
             let Ok(j) = Journal::open().await else { return };
+            journal.set_value(Some(j.clone()));
             let now = js_sys::Date::now();
             for stale in j
                 .list()
                 .await
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|m| is_stale(m, now))
+                .filter(|m| m.is_stale(now))
             {
                 let _ = j.remove(&stale.id).await;
                 let when = js_sys::Date::new(&stale.created_at_ms.into())
                     .to_locale_string("default", &JsValue::UNDEFINED);
                 notice.set(Some(format!(
-                    "A recording from {} that was never sent has expired and was removed from this device.",
+                    "A recording from {} that was never sent can no longer be sent (its link expired) and was removed from this device.",
                     String::from(when)
                 )));
             }
@@ -175,11 +187,13 @@ pub fn App() -> impl IntoView {
             if let Some(meta) = found
                 && let Ok(blob) = j.blob(&meta).await
             {
-                show_review(blob);
-                current.set_value(Some(meta));
-                screen.set(Screen::Resume);
+                // Offer it only if the person has not moved on meanwhile.
+                if screen.get_untracked() == Screen::Intro {
+                    show_review(blob);
+                    current.set_value(Some(meta));
+                    screen.set(Screen::Resume);
+                }
             }
-            journal.set_value(Some(j));
         });
     }
 
@@ -254,7 +268,8 @@ pub fn App() -> impl IntoView {
                 retry_camera: true,
             });
         };
-        let meta = RecordingMeta::new(new_id(), conversation_id.get_value(), mime);
+        let mut meta = RecordingMeta::new(new_id(), conversation_id.get_value(), mime);
+        meta.link_expires_at_ms = token_expiry_ms(&token.get_value());
         let _ = window().navigator().storage().persist();
         spawn_local(async move {
             if let Err(e) = j.save(&meta).await {
@@ -291,9 +306,7 @@ pub fn App() -> impl IntoView {
             journal.get_value(),
         ) {
             (Some(s), _, _) => s.abort(),
-            (None, Some(meta), Some(j)) => {
-                Session::resume(api.get_value(), j, meta, callbacks()).abort()
-            }
+            (None, Some(meta), Some(j)) => Session::discard(api.get_value(), j, meta),
             _ => {}
         }
         session.set_value(None);

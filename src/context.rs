@@ -31,7 +31,8 @@ impl CaptureContext {
                 .or_else(|| get("gcConversationId"))
                 .or_else(|| get("pcConversationId")),
             customer_id: get("customerId"),
-            token: get("token"),
+            // A token is printable ASCII; anything else is a damaged link.
+            token: get("token").filter(|t| t.bytes().all(|b| b.is_ascii_graphic())),
             gc_host_origin: get("gcHostOrigin"),
             gc_target_env: get("gcTargetEnv"),
         }

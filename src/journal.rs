@@ -27,6 +27,9 @@ pub struct RecordingMeta {
     pub total_bytes: f64,
     /// True once the person pressed Stop; false if the tab closed mid-recording.
     pub finished: bool,
+    /// When the capture link this was recorded through stops working (unix ms).
+    #[serde(default)]
+    pub link_expires_at_ms: Option<f64>,
     /// The server-side upload these bytes go to, once created.
     #[serde(default)]
     pub upload: Option<vidreply_core::protocol::UploadSession>,
@@ -48,8 +51,21 @@ impl RecordingMeta {
             chunk_count: 0,
             total_bytes: 0.0,
             finished: false,
+            link_expires_at_ms: None,
             upload: None,
         }
+    }
+
+    /// Nothing can send this recording any more: its upload expired on the server
+    /// (or, never created, a day passed) and its capture link expired too. While
+    /// the link works, an expired upload is simply replaced by a new one on Send.
+    pub fn is_stale(&self, now_ms: f64) -> bool {
+        let upload_expired = match &self.upload {
+            Some(u) => (u.expires_at as f64) * 1000.0 < now_ms,
+            None => now_ms - self.created_at_ms > 86_400_000.0,
+        };
+        let link_expired = self.link_expires_at_ms.is_none_or(|t| t < now_ms);
+        upload_expired && link_expired
     }
 }
 
@@ -144,10 +160,14 @@ impl Journal {
             .store(CHUNKS)?
             .get_all(Some(chunk_range(id)?), None)
             .await?;
-        Ok(values
+        // A chunk that cannot be read back would shift every later byte: refuse.
+        values
             .into_iter()
-            .filter_map(|v| v.dyn_into::<Blob>().ok())
-            .collect())
+            .map(|v| {
+                v.dyn_into::<Blob>()
+                    .map_err(|_| JournalError("a stored chunk is unreadable".into()))
+            })
+            .collect()
     }
 
     /// The whole recording as one (disk-backed) Blob.

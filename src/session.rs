@@ -18,6 +18,8 @@ use crate::upload::{Progress, SendError, now_ms, sleep_until, when_online};
 
 /// Pause before a machine that gave up mid-recording is replaced.
 const RESTART_AFTER_MS: u64 = 5_000;
+/// Failed create/list requests in a row after Send before the person is told.
+const MAX_SETUP_FAILURES: u32 = 8;
 
 enum Msg {
     Chunk(Blob),
@@ -79,6 +81,7 @@ impl Session {
             send: false,
             create_failures: 0,
             setting_up: false,
+            aborted: false,
             in_flight: Default::default(),
             send_mark: None,
         };
@@ -99,6 +102,11 @@ impl Session {
     pub fn send(&self) {
         let _ = self.tx.unbounded_send(Msg::Send);
     }
+    /// Retake or discard a recording no session is running for (found in the journal).
+    pub fn discard(api: Api, journal: Journal, meta: RecordingMeta) {
+        spawn_local(async move { discard_recording(&api, &journal, &meta).await });
+    }
+
     /// The recording so far, from the journal, after every chunk sent before this call.
     pub fn review(&self, then: impl FnOnce(Blob) + 'static) {
         let _ = self.tx.unbounded_send(Msg::Review(Box::new(then)));
@@ -107,6 +115,16 @@ impl Session {
     pub fn abort(&self) {
         let _ = self.tx.unbounded_send(Msg::Abort);
     }
+}
+
+/// Abort the server-side upload (as the journal last knew it) and forget the recording.
+async fn discard_recording(api: &Api, journal: &Journal, meta: &RecordingMeta) {
+    let stored = journal.list().await.unwrap_or_default();
+    let meta = stored.iter().find(|m| m.id == meta.id).unwrap_or(meta);
+    if let Some(u) = &meta.upload {
+        let _ = api.abort(&u.upload_id).await;
+    }
+    let _ = journal.remove(&meta.id).await;
 }
 
 struct Loop {
@@ -121,6 +139,8 @@ struct Loop {
     create_failures: u32,
     /// A create or list request is under way; don't start another.
     setting_up: bool,
+    /// Retake or Discard was pressed while a create was under way.
+    aborted: bool,
     /// Bytes of parts in flight, for the progress bar.
     in_flight: std::collections::BTreeMap<u32, f64>,
     /// When Send was pressed and how much was sent by then, for the ETA.
@@ -198,11 +218,12 @@ impl Loop {
                     self.feed(Event::RecordingFinished)
                 }
                 Msg::Abort => {
-                    if let Some(u) = &self.upload {
-                        let _ = self.api.abort(&u.upload_id).await;
+                    // A create still under way is aborted when it answers.
+                    self.aborted = true;
+                    if !self.setting_up {
+                        return self.discard().await;
                     }
-                    let _ = self.journal.remove(&self.meta.id).await;
-                    return;
+                    Vec::new()
                 }
                 Msg::PartProgress { part, sent } => {
                     self.in_flight.insert(part, sent);
@@ -224,6 +245,9 @@ impl Loop {
                 Msg::Created(Ok(upload)) => {
                     self.setting_up = false;
                     self.meta.upload = Some(upload.clone());
+                    if self.aborted {
+                        return self.discard().await;
+                    }
                     let _ = self.journal.save(&self.meta).await;
                     self.machine_for(upload, Vec::new())
                 }
@@ -234,6 +258,9 @@ impl Loop {
                         // Nothing is lost: the journal keeps recording; Send tries again.
                         Verdict::Fatal { message, .. } if self.send => return self.fail(message),
                         Verdict::Fatal { .. } => {}
+                        _ if self.send && self.create_failures >= MAX_SETUP_FAILURES => {
+                            return self.fail("The server could not be reached.".into());
+                        }
                         _ => {
                             let tx = self.tx.clone();
                             let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
@@ -267,10 +294,15 @@ impl Loop {
                     self.machine_for(upload, parts)
                 }
                 // The upload is gone or expired on the server: start a new one.
-                Msg::Listed(Err(_)) => {
-                    self.meta.upload = None;
-                    self.create();
-                    Vec::new()
+                Msg::Listed(Err(f)) => {
+                    self.setting_up = false;
+                    if self.aborted {
+                        return self.discard().await;
+                    }
+                    match self.listing_failed(f) {
+                        Ok(cmds) => cmds,
+                        Err(message) => return self.fail(message),
+                    }
                 }
                 Msg::Completed(video) => {
                     let _ = self.journal.remove(&self.meta.id).await;
@@ -291,6 +323,58 @@ impl Loop {
             }
             self.report_progress();
         }
+    }
+
+    async fn discard(&self) {
+        discard_recording(&self.api, &self.journal, &self.meta).await;
+    }
+
+    /// The journal's upload could not be listed: gone (404/410) means start a new
+    /// one; already complete (409) means ask for the finished video; anything else
+    /// is worth another try on the same upload.
+    fn listing_failed(&mut self, f: Failure) -> Result<Vec<Command>, String> {
+        let status = match &f {
+            Failure::Status { status, .. } => Some(*status),
+            _ => None,
+        };
+        match status {
+            Some(404 | 410) => {
+                self.meta.upload = None;
+                self.create();
+            }
+            Some(409) => {
+                let (api, id) = (
+                    self.api.clone(),
+                    self.meta.upload.as_ref().map(|u| u.upload_id.clone()),
+                );
+                let req = CompleteUploadRequest {
+                    parts: Vec::new(),
+                    total_bytes: None,
+                    duration_ms: None,
+                };
+                self.post(async move {
+                    match api.complete(&id.unwrap_or_default(), &req).await {
+                        Ok(v) => Msg::Completed(v),
+                        Err(f) => Msg::Listed(Err(f)),
+                    }
+                });
+            }
+            _ if self.send && self.create_failures >= MAX_SETUP_FAILURES => {
+                return Err("The server could not be reached.".into());
+            }
+            _ => {
+                self.create_failures += 1;
+                let tx = self.tx.clone();
+                let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
+                when_online(move || {
+                    spawn_local(async move {
+                        sleep_until(at).await;
+                        let _ = tx.unbounded_send(Msg::Restart);
+                    })
+                });
+            }
+        }
+        Ok(Vec::new())
     }
 
     fn report_progress(&mut self) {

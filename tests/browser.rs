@@ -125,3 +125,31 @@ async fn journal_keeps_chunks_in_order_until_removed() {
     );
     journal.remove(&other.id).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+fn a_recording_is_stale_only_when_nothing_can_send_it() {
+    let now = 10_000_000_000.0;
+    let mut m = meta("rec-stale", "video/webm");
+    m.created_at_ms = now - 1000.0;
+    m.link_expires_at_ms = Some(now + 60_000.0);
+    assert!(!m.is_stale(now), "fresh");
+    m.upload = Some(vidreply_core::protocol::UploadSession {
+        upload_id: "u".into(),
+        part_size: 1,
+        max_parts: 1,
+        max_bytes: 1,
+        expires_at: ((now - 5_000.0) / 1000.0) as u64,
+        parallelism: 1,
+        retry: Default::default(),
+    });
+    assert!(
+        !m.is_stale(now),
+        "upload expired but the link still works: send on a new upload"
+    );
+    m.link_expires_at_ms = Some(now - 1.0);
+    assert!(m.is_stale(now), "upload and link both expired");
+    m.upload = None;
+    assert!(!m.is_stale(now), "never uploaded, less than a day old");
+    m.created_at_ms = now - 2.0 * 86_400_000.0;
+    assert!(m.is_stale(now));
+}

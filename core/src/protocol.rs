@@ -71,8 +71,12 @@ pub struct SignedPart {
     pub part_number: u32,
     /// PUT the part's bytes here. Short-lived; ask again when it expires.
     pub url: String,
-    /// Unix milliseconds after which the URL is refused.
+    /// Unix milliseconds after which the URL is refused (by the server's clock).
     pub expires_at_ms: u64,
+    /// The URL's life from when it was signed, so a browser whose clock is off
+    /// still knows how long it may use it.
+    #[serde(default)]
+    pub expires_in_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -118,9 +118,14 @@ impl Uploader {
                     if let Some(p) = self.parts.get_mut(&s.part_number) {
                         // Re-sign a margin before expiry, but never more than half
                         // the URL's life, so short TTLs still get used.
-                        let life = s.expires_at_ms.saturating_sub(now_ms);
+                        // Trust the URL's life over its absolute expiry: the device
+                        // clock may disagree with the server's.
+                        // An already-expired URL still gets one try: its 403 counts as a failure.
+                        let life = (s.expires_in_ms)
+                            .unwrap_or(s.expires_at_ms.saturating_sub(now_ms))
+                            .max(1_000);
                         let margin = self.cfg.resign_margin_ms.min(life / 2);
-                        p.url = Some((s.url, s.expires_at_ms.saturating_sub(margin)));
+                        p.url = Some((s.url, now_ms + life - margin));
                     }
                 }
             }

@@ -53,6 +53,7 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                                 part_number: n,
                                 url,
                                 expires_at_ms: now + ttl,
+                                expires_in_ms: None,
                             }
                         })
                         .collect(),

@@ -39,6 +39,7 @@ pub(super) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
                 part_number: n,
                 url: format!("https://s3/part{n}"),
                 expires_at_ms,
+                expires_in_ms: None,
             })
             .collect(),
     }
@@ -408,4 +409,23 @@ fn short_lived_urls_are_used_not_resigned_forever() {
     // A 1 s URL with a 1 s margin in the config: still used at once.
     let c = u.handle(signed(&[1], 1_000), 0);
     assert_eq!(puts(&c), vec![(1, 0, 10)]);
+}
+
+#[test]
+fn a_device_clock_ahead_of_the_server_still_uses_fresh_urls() {
+    let mut u = Uploader::new(cfg(10, 1), 3);
+    u.handle(Event::Recorded { total: 10 }, 0);
+    u.handle(Event::RecordingFinished, 0);
+    // By the device clock (10 min ahead) the URL expired already; its life says 5 min.
+    let now = 600_000;
+    let parts = vec![SignedPart {
+        part_number: 1,
+        url: "u".into(),
+        expires_at_ms: 300_000,
+        expires_in_ms: Some(300_000),
+    }];
+    assert_eq!(
+        puts(&u.handle(Event::Signed { parts }, now)),
+        vec![(1, 0, 10)]
+    );
 }

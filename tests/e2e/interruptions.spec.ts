@@ -55,20 +55,29 @@ for (const backend of ['local', 's3'] as Backend[]) {
   });
 }
 
-test('a recording left unsent past its upload expiry is removed, with a message', async ({ context }) => {
+test('a recording left unsent past its upload expiry is kept and sent on a new upload', async ({ context }) => {
   const server = await startServer('local', { VIDREPLY_UPLOAD_TTL_SECONDS: '2' });
   try {
     const l = await createCaptureLink(server, { conversationId: `stale-${Date.now()}` });
     const first = await context.newPage();
-    await startRecording(first, l.url);
+    await captureRecorderChunks(first);
+    const oldUpload = await startRecording(first, l.url);
     await first.waitForTimeout(1500);
+    await first.getByRole('button', { name: 'Stop' }).click();
+    await expect(first.getByRole('status')).toContainText('Recording finished');
+    const recorded = await recordedSha256(first);
     await first.close();
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, 3000)); // past the upload's 2 s life
     const second = await context.newPage();
     await second.goto(l.url);
-    await expect(second.locator('.vr-notice')).toContainText('never sent has expired and was removed');
-    await expect(second.getByRole('button', { name: 'Allow camera' })).toBeVisible();
-    await expect(second.getByRole('button', { name: 'Resume sending your video' })).toHaveCount(0);
+    await expect(second.getByRole('status')).toContainText('earlier recording was kept');
+    const created = second.waitForResponse((r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST');
+    const done = completionOf(second);
+    await second.getByRole('button', { name: 'Resume sending your video' }).click();
+    const fresh = (await (await created).json()).uploadId;
+    expect(fresh).not.toBe(oldUpload);
+    const stored = await sentVideo(second, server, done);
+    expect(sha256(stored)).toBe(recorded.sha256);
   } finally {
     await server.stop();
   }

@@ -132,6 +132,7 @@ pub async fn sign(
                 .store
                 .sign_part(&upload.object_key, &upload.storage_upload_id, n, ttl),
             expires_at_ms,
+            expires_in_ms: Some(ttl.as_millis() as u64),
         })
         .collect();
     Ok(Json(SignPartsResponse { parts }))
