@@ -7,12 +7,12 @@ use std::rc::Rc;
 
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedSender, unbounded};
-use vidreply_core::protocol::{CompleteUploadRequest, UploadSession, UploadedPart, Video};
+use vidreply_core::protocol::{UploadSession, UploadedPart, Video};
 use vidreply_core::{Command, Event, Failure, UploadConfig, Uploader, Verdict, classify};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::Blob;
 
-use crate::api::{Api, put_part};
+use crate::api::Api;
 use crate::journal::{Journal, RecordingMeta};
 use crate::upload::{Progress, SendError, now_ms, sleep_until, when_online};
 
@@ -28,7 +28,8 @@ enum Msg {
     },
     Send,
     Abort,
-    Up(Event),
+    /// An outcome for the machine of this generation (older machines' are dropped).
+    Up(u32, Event),
     Created(Result<UploadSession, Failure>),
     Listed(Result<Vec<UploadedPart>, Failure>),
     CreateAgain,
@@ -82,6 +83,7 @@ impl Session {
             create_failures: 0,
             setting_up: false,
             aborted: false,
+            generation: 0,
             in_flight: Default::default(),
             send_mark: None,
         };
@@ -127,6 +129,9 @@ async fn discard_recording(api: &Api, journal: &Journal, meta: &RecordingMeta) {
     let _ = journal.remove(&meta.id).await;
 }
 
+#[path = "session_exec.rs"]
+mod exec;
+
 struct Loop {
     api: Api,
     journal: Journal,
@@ -141,6 +146,8 @@ struct Loop {
     setting_up: bool,
     /// Retake or Discard was pressed while a create was under way.
     aborted: bool,
+    /// Bumped for every new machine, so a replaced machine's late answers are ignored.
+    generation: u32,
     /// Bytes of parts in flight, for the progress bar.
     in_flight: std::collections::BTreeMap<u32, f64>,
     /// When Send was pressed and how much was sent by then, for the ETA.
@@ -229,7 +236,8 @@ impl Loop {
                     self.in_flight.insert(part, sent);
                     Vec::new()
                 }
-                Msg::Up(ev) => {
+                Msg::Up(generation, _) if generation != self.generation => Vec::new(),
+                Msg::Up(_, ev) => {
                     if let Event::PartUploaded { part, .. } | Event::PartFailed { part, .. } = &ev {
                         self.in_flight.remove(part);
                     }
@@ -329,54 +337,6 @@ impl Loop {
         discard_recording(&self.api, &self.journal, &self.meta).await;
     }
 
-    /// The journal's upload could not be listed: gone (404/410) means start a new
-    /// one; already complete (409) means ask for the finished video; anything else
-    /// is worth another try on the same upload.
-    fn listing_failed(&mut self, f: Failure) -> Result<Vec<Command>, String> {
-        let status = match &f {
-            Failure::Status { status, .. } => Some(*status),
-            _ => None,
-        };
-        match status {
-            Some(404 | 410) => {
-                self.meta.upload = None;
-                self.create();
-            }
-            Some(409) => {
-                let (api, id) = (
-                    self.api.clone(),
-                    self.meta.upload.as_ref().map(|u| u.upload_id.clone()),
-                );
-                let req = CompleteUploadRequest {
-                    parts: Vec::new(),
-                    total_bytes: None,
-                    duration_ms: None,
-                };
-                self.post(async move {
-                    match api.complete(&id.unwrap_or_default(), &req).await {
-                        Ok(v) => Msg::Completed(v),
-                        Err(f) => Msg::Listed(Err(f)),
-                    }
-                });
-            }
-            _ if self.send && self.create_failures >= MAX_SETUP_FAILURES => {
-                return Err("The server could not be reached.".into());
-            }
-            _ => {
-                self.create_failures += 1;
-                let tx = self.tx.clone();
-                let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
-                when_online(move || {
-                    spawn_local(async move {
-                        sleep_until(at).await;
-                        let _ = tx.unbounded_send(Msg::Restart);
-                    })
-                });
-            }
-        }
-        Ok(Vec::new())
-    }
-
     fn report_progress(&mut self) {
         let Some(m) = &self.machine else { return };
         let total = self.meta.total_bytes as u64;
@@ -420,6 +380,7 @@ impl Loop {
             ..UploadConfig::default()
         };
         let seed = (js_sys::Math::random() * u64::MAX as f64) as u64;
+        self.generation += 1;
         self.machine = Some(Uploader::new(cfg, seed));
         self.upload = Some(upload);
         let mut cmds = self.feed(Event::Recorded {
@@ -447,74 +408,5 @@ impl Loop {
 
     fn fail_with(self, status: Option<u16>, message: String) {
         (self.cb.done)(Err(SendError { status, message }));
-    }
-
-    fn execute(&self, cmd: Command) {
-        let Some(upload) = &self.upload else { return };
-        let id = upload.upload_id.clone();
-        let api = self.api.clone();
-        match cmd {
-            Command::Sign { parts } => self.post(async move {
-                Msg::Up(match api.sign(&id, parts).await {
-                    Ok(r) => Event::Signed { parts: r.parts },
-                    Err(failure) => Event::SignFailed { failure },
-                })
-            }),
-            Command::Put {
-                part,
-                offset,
-                len,
-                url,
-            } => {
-                let journal = self.journal.clone();
-                let meta = self.meta.clone();
-                let progress_tx = self.tx.clone();
-                self.post(async move {
-                    let bytes = match journal.blob(&meta).await {
-                        Ok(b) => b
-                            .slice_with_f64_and_f64(offset as f64, (offset + len) as f64)
-                            .expect("Blob.slice"),
-                        Err(_) => {
-                            return Msg::Up(Event::PartFailed {
-                                part,
-                                failure: Failure::Network,
-                            });
-                        }
-                    };
-                    let tx = progress_tx;
-                    let on_progress = move |sent| {
-                        let _ = tx.unbounded_send(Msg::PartProgress { part, sent });
-                    };
-                    Msg::Up(match put_part(&url, &bytes, on_progress).await {
-                        Ok(etag) => Event::PartUploaded { part, etag },
-                        Err(failure) => Event::PartFailed { part, failure },
-                    })
-                })
-            }
-            Command::WakeAt { at_ms } => self.post(async move {
-                sleep_until(at_ms).await;
-                Msg::Up(Event::Tick)
-            }),
-            Command::WaitOnline => {
-                let tx = self.tx.clone();
-                when_online(move || {
-                    let _ = tx.unbounded_send(Msg::Up(Event::Online));
-                });
-            }
-            Command::Complete { parts, total_bytes } => {
-                let req = CompleteUploadRequest {
-                    parts,
-                    total_bytes: Some(total_bytes),
-                    duration_ms: Some(self.meta.duration_ms as u64),
-                };
-                self.post(async move {
-                    match api.complete(&id, &req).await {
-                        Ok(v) => Msg::Completed(v),
-                        Err(failure) => Msg::Up(Event::CompleteFailed { failure }),
-                    }
-                })
-            }
-            Command::Fail { .. } => {}
-        }
     }
 }

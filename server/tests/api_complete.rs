@@ -227,3 +227,58 @@ async fn part_with_wrong_content_md5_is_refused_and_not_stored() {
     s.send(put(right)).await.expect_status(StatusCode::OK);
     assert_eq!(s.list(&token, &up.upload_id).await.len(), 1);
 }
+
+/// Storage assembled the object but the server stopped before recording the video
+/// (a crash, a cut-off request): completing again picks up from the object.
+#[tokio::test]
+async fn complete_recovers_when_storage_already_assembled_the_object() {
+    let s = Server::start().await;
+    let token = s.token("conv-recover").await;
+    let up = s.create_upload(&token).await;
+    let bytes = [&WEBM_MAGIC[..], b"the whole recording"].concat();
+    let etag = s.upload_part(&token, &up.upload_id, 1, bytes.clone()).await;
+    // The first attempt got as far as storage's complete, then died.
+    let row = s.state.db.upload(&up.upload_id).await.unwrap().unwrap();
+    let parts = [vidreply_core::protocol::CompletedPart {
+        part_number: 1,
+        etag: etag.clone(),
+    }];
+    s.state
+        .store
+        .complete(&row.object_key, &row.storage_upload_id, &parts)
+        .await
+        .unwrap();
+    let r = s
+        .complete(
+            &token,
+            &up.upload_id,
+            &[(1, &etag)],
+            Some(bytes.len() as u64),
+        )
+        .await;
+    r.expect_status(StatusCode::OK);
+    let video: Video = serde_json::from_slice(&r.body).unwrap();
+    let stored = std::fs::read(s.dir.path().join("storage/objects").join(&row.object_key)).unwrap();
+    assert_eq!(stored, bytes);
+    assert_eq!(video.size, bytes.len() as u64);
+    // Without the total it cannot be finished safely, and says which field is needed.
+    let other = s.create_upload(&token).await;
+    let e2 = s
+        .upload_part(&token, &other.upload_id, 1, bytes.clone())
+        .await;
+    let row2 = s.state.db.upload(&other.upload_id).await.unwrap().unwrap();
+    let parts2 = [vidreply_core::protocol::CompletedPart {
+        part_number: 1,
+        etag: e2.clone(),
+    }];
+    s.state
+        .store
+        .complete(&row2.object_key, &row2.storage_upload_id, &parts2)
+        .await
+        .unwrap();
+    let r = s
+        .complete(&token, &other.upload_id, &[(1, &e2)], None)
+        .await;
+    r.expect_status(StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("totalBytes"), "{}", r.text());
+}

@@ -10,7 +10,7 @@ use crate::clock::unix_now;
 use crate::db::{UploadRow, VideoRow, status};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::etag_eq;
+use crate::storage::{StorageError, etag_eq};
 
 pub async fn run(
     state: &AppState,
@@ -40,7 +40,21 @@ pub async fn run(
             "This upload is already being completed; try again shortly.".into(),
         ));
     }
-    match assemble(state, &upload, &req).await {
+    // Finish even if the caller hangs up or times out: a half-done completion
+    // would leave the upload stuck in `completing`.
+    let (st, up) = (state.clone(), upload.clone());
+    tokio::spawn(async move { settle(&st, &up, &req).await })
+        .await
+        .map_err(|e| ApiError::Internal(format!("completion task: {e}")))?
+}
+
+/// Assemble, then move the upload out of `completing` whatever happened.
+async fn settle(
+    state: &AppState,
+    upload: &UploadRow,
+    req: &CompleteUploadRequest,
+) -> Result<Video, ApiError> {
+    match assemble(state, upload, req).await {
         Ok(video) => Ok(video),
         Err(e) => {
             // Keep the upload resumable unless the error ended it.
@@ -105,61 +119,41 @@ async fn assemble(
     req: &CompleteUploadRequest,
 ) -> Result<Video, ApiError> {
     let s = &state.settings;
-    let stored: HashMap<u32, _> = state
+    let total = match state
         .store
         .list_parts(&upload.object_key, &upload.storage_upload_id)
-        .await?
-        .into_iter()
-        .map(|p| (p.part_number, p))
-        .collect();
-    let last = req.parts.len() as u32;
-    let mut total = 0u64;
-    for p in &req.parts {
-        let n = p.part_number;
-        let Some(have) = stored.get(&n) else {
-            return Err(ApiError::PartMissing {
-                message: format!("Part {n} is not on the server; upload it, then complete again."),
-            });
-        };
-        if !etag_eq(&have.etag, &p.etag) {
-            return Err(ApiError::PartMissing {
-                message: format!(
-                    "Part {n} on the server differs from the one sent (ETag mismatch); upload it again."
-                ),
-            });
+        .await
+    {
+        Ok(listed) => {
+            let stored: HashMap<u32, _> = listed.into_iter().map(|p| (p.part_number, p)).collect();
+            let total = verify_parts(s, &stored, req)?;
+            if total > s.max_upload_bytes {
+                state
+                    .store
+                    .abort(&upload.object_key, &upload.storage_upload_id)
+                    .await?;
+                return Err(ApiError::TooLarge(format!(
+                    "The recording is {total} bytes; the limit is {}.",
+                    s.max_upload_bytes
+                )));
+            }
+            state
+                .store
+                .complete(&upload.object_key, &upload.storage_upload_id, &req.parts)
+                .await?;
+            total
         }
-        let size_ok = if n < last {
-            have.size == s.part_size
-        } else {
-            have.size > 0 && have.size <= s.part_size
-        };
-        if !size_ok {
-            return Err(ApiError::SizeMismatch(format!(
-                "Part {n} holds {} bytes; every part but the last must hold exactly {} bytes.",
-                have.size, s.part_size
-            )));
+        // An earlier attempt assembled the object and then failed (or was cut off)
+        // before recording the video: pick up from the assembled object.
+        Err(StorageError::NoSuchUpload)
+            if state.store.read_head(&upload.object_key, 1).await.is_ok() =>
+        {
+            req.total_bytes.ok_or_else(|| {
+                ApiError::field("totalBytes", "totalBytes is needed to finish this upload.")
+            })?
         }
-        total += have.size;
-    }
-    if let Some(expected) = req.total_bytes.filter(|t| *t != total) {
-        return Err(ApiError::SizeMismatch(format!(
-            "The parts hold {total} bytes, but totalBytes says {expected}."
-        )));
-    }
-    if total > s.max_upload_bytes {
-        state
-            .store
-            .abort(&upload.object_key, &upload.storage_upload_id)
-            .await?;
-        return Err(ApiError::TooLarge(format!(
-            "The recording is {total} bytes; the limit is {}.",
-            s.max_upload_bytes
-        )));
-    }
-    state
-        .store
-        .complete(&upload.object_key, &upload.storage_upload_id, &req.parts)
-        .await?;
+        Err(e) => return Err(e.into()),
+    };
     let head = state.store.read_head(&upload.object_key, 16).await?;
     let container = container_of(&upload.mime_type).expect("validated on create");
     if !container.matches_magic(&head) {
@@ -199,6 +193,49 @@ async fn assemble(
         outbox.notify();
     }
     Ok(out)
+}
+
+/// Check the listed parts against what storage holds; returns the total size.
+fn verify_parts(
+    s: &crate::config::Settings,
+    stored: &HashMap<u32, vidreply_core::protocol::UploadedPart>,
+    req: &CompleteUploadRequest,
+) -> Result<u64, ApiError> {
+    let last = req.parts.len() as u32;
+    let mut total = 0u64;
+    for p in &req.parts {
+        let n = p.part_number;
+        let Some(have) = stored.get(&n) else {
+            return Err(ApiError::PartMissing {
+                message: format!("Part {n} is not on the server; upload it, then complete again."),
+            });
+        };
+        if !etag_eq(&have.etag, &p.etag) {
+            return Err(ApiError::PartMissing {
+                message: format!(
+                    "Part {n} on the server differs from the one sent (ETag mismatch); upload it again."
+                ),
+            });
+        }
+        let size_ok = if n < last {
+            have.size == s.part_size
+        } else {
+            have.size > 0 && have.size <= s.part_size
+        };
+        if !size_ok {
+            return Err(ApiError::SizeMismatch(format!(
+                "Part {n} holds {} bytes; every part but the last must hold exactly {} bytes.",
+                have.size, s.part_size
+            )));
+        }
+        total += have.size;
+    }
+    if let Some(expected) = req.total_bytes.filter(|t| *t != total) {
+        return Err(ApiError::SizeMismatch(format!(
+            "The parts hold {total} bytes, but totalBytes says {expected}."
+        )));
+    }
+    Ok(total)
 }
 
 async fn finished(state: &AppState, upload: &UploadRow) -> Result<Video, ApiError> {
