@@ -89,6 +89,14 @@ pub struct OutboxRow {
     pub next_attempt_at: i64,
 }
 
+/// How an outbox delivery attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventFate<'a> {
+    Delivered,
+    Retry { next_ms: i64, error: &'a str },
+    Failed { error: &'a str },
+}
+
 /// Where an outbox event stands.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct OutboxState {
@@ -281,50 +289,27 @@ impl Db {
         .await
     }
 
-    pub async fn event_delivered(
+    /// Record the outcome of an attempt, in one statement.
+    pub async fn settle_event(
         &self,
         id: &str,
         attempts: i64,
         now_ms: i64,
+        fate: EventFate<'_>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE webhook_outbox SET attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?")
-            .bind(attempts)
-            .bind(now_ms)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn event_retry(
-        &self,
-        id: &str,
-        attempts: i64,
-        next_ms: i64,
-        err: &str,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE webhook_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?")
-            .bind(attempts)
-            .bind(next_ms)
-            .bind(err)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn event_failed(
-        &self,
-        id: &str,
-        attempts: i64,
-        now_ms: i64,
-        err: &str,
-    ) -> Result<(), sqlx::Error> {
+        let (next, delivered, failed, err) = match fate {
+            EventFate::Delivered => (None, Some(now_ms), None, None),
+            EventFate::Retry { next_ms, error } => (Some(next_ms), None, None, Some(error)),
+            EventFate::Failed { error } => (None, None, Some(now_ms), Some(error)),
+        };
         sqlx::query(
-            "UPDATE webhook_outbox SET attempts = ?, failed_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE webhook_outbox SET attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at),
+             delivered_at = ?, failed_at = ?, last_error = ? WHERE id = ?",
         )
         .bind(attempts)
-        .bind(now_ms)
+        .bind(next)
+        .bind(delivered)
+        .bind(failed)
         .bind(err)
         .bind(id)
         .execute(&self.pool)

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::clock::unix_now_ms;
-use crate::db::{Db, OutboxRow};
+use crate::db::{Db, EventFate, OutboxRow};
 use crate::webhook::{Outcome, WebhookEndpoint};
 
 /// How often the worker looks for due events when nothing wakes it.
@@ -101,13 +101,14 @@ impl Outbox {
         match outcome {
             Outcome::Delivered => {
                 tracing::info!(webhook_id = %ev.id, event_type = %ev.event_type, attempts, %host, "webhook delivered");
-                self.db.event_delivered(&ev.id, attempts, now).await
+                self.db
+                    .settle_event(&ev.id, attempts, now, EventFate::Delivered)
+                    .await
             }
             Outcome::Gone => {
                 tracing::warn!(webhook_id = %ev.id, %host, "webhook endpoint answered 410 Gone; event dropped");
-                self.db
-                    .event_failed(&ev.id, attempts, now, "410 Gone")
-                    .await
+                let fate = EventFate::Failed { error: "410 Gone" };
+                self.db.settle_event(&ev.id, attempts, now, fate).await
             }
             Outcome::Retry {
                 retry_after,
@@ -115,12 +116,17 @@ impl Outbox {
             } => {
                 let Some(delay) = self.schedule.get(ev.attempts as usize) else {
                     tracing::error!(webhook_id = %ev.id, attempts, %reason, "webhook delivery gave up");
-                    return self.db.event_failed(&ev.id, attempts, now, &reason).await;
+                    let fate = EventFate::Failed { error: &reason };
+                    return self.db.settle_event(&ev.id, attempts, now, fate).await;
                 };
                 let wait = retry_after.map_or(*delay, |r| r.max(*delay));
                 tracing::warn!(webhook_id = %ev.id, attempts, %reason, retry_in_s = wait.as_secs(), "webhook attempt failed");
                 let next = now + wait.as_millis() as i64;
-                self.db.event_retry(&ev.id, attempts, next, &reason).await
+                let fate = EventFate::Retry {
+                    next_ms: next,
+                    error: &reason,
+                };
+                self.db.settle_event(&ev.id, attempts, now, fate).await
             }
         }
     }
