@@ -133,6 +133,15 @@ impl Loop {
                     }
                 })
             }
+            Command::ListParts => self.post(async move {
+                Msg::Up(
+                    g,
+                    match api.list_parts(&id).await {
+                        Ok(r) => Event::ServerHas { parts: r.parts },
+                        Err(failure) => Event::CompleteFailed { failure },
+                    },
+                )
+            }),
             Command::Fail { .. } => {}
         }
     }

@@ -26,6 +26,8 @@ pub enum Verdict {
     Resign,
     /// The server asks everyone to slow down: pause the whole queue.
     Throttle { retry_after_ms: Option<u64> },
+    /// Storage lacks a part the complete listed: ask what it has, re-send the rest.
+    Relist,
     /// Wait for the browser's `online` event, then continue.
     WaitOnline,
     /// Give up; the message is for the person.
@@ -54,6 +56,7 @@ pub fn classify(failure: &Failure) -> Verdict {
             429 => Verdict::Throttle {
                 retry_after_ms: *retry_after_ms,
             },
+            409 if body.contains("part_missing") => Verdict::Relist,
             408 | 409 | 423 => Verdict::Retry,
             s @ 400..=499 => Verdict::Fatal {
                 status: s,
@@ -112,6 +115,10 @@ mod tests {
         assert_eq!(
             classify(&status(400, "<Error><Code>BadDigest</Code></Error>")),
             Verdict::Retry
+        );
+        assert_eq!(
+            classify(&status(409, r#"{"error":{"code":"part_missing"}}"#)),
+            Verdict::Relist
         );
         assert!(matches!(
             classify(&status(403, "SignatureDoesNotMatch")),

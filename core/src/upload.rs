@@ -50,6 +50,8 @@ pub struct Uploader {
     offline: bool,
     /// Failures in a row since bytes last progressed.
     failures: u32,
+    /// Waiting for the server's part list before completing again.
+    relisting: bool,
     phase: Phase,
     jitter: Jitter,
 }
@@ -71,6 +73,7 @@ impl Uploader {
             throttle_until: 0,
             offline: false,
             failures: 0,
+            relisting: false,
             phase: Phase::Uploading,
             jitter: Jitter::new(seed),
         }
@@ -164,7 +167,10 @@ impl Uploader {
                     }
                 }
             }
-            Event::ServerHas { parts } => self.reconcile(parts),
+            Event::ServerHas { parts } => {
+                self.relisting = false;
+                self.reconcile(parts);
+            }
             Event::Tick => {}
             Event::Online => self.offline = false,
             Event::Completed => {
@@ -174,6 +180,7 @@ impl Uploader {
             Event::CompleteFailed { failure } => {
                 self.complete = Side::Idle;
                 self.phase = Phase::Uploading;
+                self.relisting = false;
                 if let Some(until_ms) = self.on_failure(&failure, now_ms, &mut out) {
                     self.complete = Side::Backoff { until_ms };
                 }
@@ -221,21 +228,38 @@ impl Uploader {
             }
             // A fresh signature needs no wait; the sign request itself is the pause.
             Verdict::Resign => None,
+            Verdict::Relist => {
+                self.relisting = true;
+                out.push(Command::ListParts);
+                None
+            }
             _ => Some(now + delay),
         }
     }
 
+    /// Take the server's word: parts it holds at the planned size are confirmed;
+    /// confirmed parts it does not hold (or holds with another ETag) go again.
     fn reconcile(&mut self, server: Vec<UploadedPart>) {
         self.plan();
-        for sp in server {
-            let (_, len) = self.range(sp.part_number.max(1));
-            if let Some(p) = self.parts.get_mut(&sp.part_number)
-                && p.slot == Slot::Idle
-                && len == sp.size
-            {
-                p.slot = Slot::Done { etag: sp.etag };
-                p.url = None;
+        let held: BTreeMap<u32, UploadedPart> =
+            server.into_iter().map(|p| (p.part_number, p)).collect();
+        let numbers: Vec<u32> = self.parts.keys().copied().collect();
+        for n in numbers {
+            let (_, len) = self.range(n);
+            let p = self.parts.get_mut(&n).expect("planned part");
+            let on_server = held.get(&n).filter(|sp| sp.size == len);
+            match (&p.slot, on_server) {
+                (Slot::Idle, Some(sp)) => {
+                    p.slot = Slot::Done {
+                        etag: sp.etag.clone(),
+                    }
+                }
+                (Slot::Done { etag }, sp) if sp.is_none_or(|sp| !same_etag(etag, &sp.etag)) => {
+                    p.slot = Slot::Idle;
+                }
+                _ => continue,
             }
+            p.url = None;
         }
     }
 
@@ -362,7 +386,7 @@ impl Uploader {
             .parts
             .values()
             .all(|p| matches!(p.slot, Slot::Done { .. }));
-        if !(self.finished && all_done) {
+        if !(self.finished && all_done) || self.relisting {
             return;
         }
         if let Side::Backoff { until_ms } = self.complete {
@@ -394,3 +418,8 @@ impl Uploader {
 #[cfg(test)]
 #[path = "upload_tests.rs"]
 mod tests;
+
+/// ETags compare without their quotes.
+fn same_etag(a: &str, b: &str) -> bool {
+    a.trim().trim_matches('"') == b.trim().trim_matches('"')
+}

@@ -71,8 +71,30 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                     }
                 }
                 Command::Put { part, .. } => Event::PartFailed { part, failure },
+                // Now and then storage loses a confirmed part; complete says so.
+                Command::Complete { .. } if fail && !confirmed.is_empty() && roll(4) == 0 => {
+                    let lost = *confirmed
+                        .iter()
+                        .nth(roll(confirmed.len() as u64) as usize)
+                        .unwrap();
+                    confirmed.remove(&lost);
+                    Event::CompleteFailed {
+                        failure: status(409, r#"{"error":{"code":"part_missing"}}"#),
+                    }
+                }
                 Command::Complete { .. } if !fail => Event::Completed,
                 Command::Complete { .. } => Event::CompleteFailed { failure },
+                Command::ListParts if !fail => Event::ServerHas {
+                    parts: confirmed
+                        .iter()
+                        .map(|&n| crate::protocol::UploadedPart {
+                            part_number: n,
+                            etag: format!("e{n}"),
+                            size: part_size.min(total - (n as u64 - 1) * part_size),
+                        })
+                        .collect(),
+                },
+                Command::ListParts => Event::CompleteFailed { failure },
                 other => panic!("not a request: {other:?}"),
             });
         } else if waiting_online {
@@ -110,7 +132,7 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                         assert_eq!(nums, want, "every part once, in order");
                         pending.push(cmd);
                     }
-                    Command::Sign { .. } => pending.push(cmd),
+                    Command::Sign { .. } | Command::ListParts => pending.push(cmd),
                     Command::WakeAt { at_ms } => {
                         assert!(*at_ms <= now + cap, "backoff above cap");
                         wake = Some(wake.map_or(*at_ms, |w| w.min(*at_ms)));

@@ -429,3 +429,66 @@ fn a_device_clock_ahead_of_the_server_still_uses_fresh_urls() {
         vec![(1, 0, 10)]
     );
 }
+
+#[test]
+fn part_missing_on_complete_relists_and_resends_only_that_part() {
+    let mut u = Uploader::new(cfg(10, 2), 4);
+    u.handle(Event::Recorded { total: 25 }, 0);
+    u.handle(Event::RecordingFinished, 0);
+    u.handle(signed(&[1, 2], 600_000), 0);
+    u.handle(signed(&[3], 600_000), 0);
+    for (n, e) in [(1, "a"), (2, "b"), (3, "c")] {
+        u.handle(
+            Event::PartUploaded {
+                part: n,
+                etag: e.into(),
+            },
+            0,
+        );
+    }
+    assert_eq!(u.phase(), Phase::Completing);
+    let missing = status(
+        409,
+        r#"{"error":{"code":"part_missing","message":"Part 2 is not on the server"}}"#,
+    );
+    let c = u.handle(Event::CompleteFailed { failure: missing }, 10);
+    assert_eq!(c, vec![Command::ListParts], "ask before completing again");
+    // Storage lost part 2; part 3 holds other bytes than we sent.
+    let held = vec![uploaded(1, 10), uploaded(3, 5)];
+    let held = held.into_iter().map(|mut p| {
+        p.etag = if p.part_number == 1 {
+            "\"a\"".into()
+        } else {
+            "zzz".into()
+        };
+        p
+    });
+    let c = u.handle(
+        Event::ServerHas {
+            parts: held.collect(),
+        },
+        20,
+    );
+    assert_eq!(c, vec![Command::Sign { parts: vec![2, 3] }]);
+    let c = u.handle(signed(&[2, 3], 600_000), 20);
+    assert_eq!(puts(&c), vec![(2, 10, 10), (3, 20, 5)]);
+    u.handle(
+        Event::PartUploaded {
+            part: 2,
+            etag: "b2".into(),
+        },
+        30,
+    );
+    let c = u.handle(
+        Event::PartUploaded {
+            part: 3,
+            etag: "c2".into(),
+        },
+        30,
+    );
+    let Some(Command::Complete { parts, .. }) = c.last() else {
+        panic!("{c:?}")
+    };
+    let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
+    assert_eq!(etags, vec!["a", "b2", "c2"]);
+}

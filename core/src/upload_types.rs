@@ -82,6 +82,9 @@ pub enum Command {
     WakeAt { at_ms: u64 },
     /// Send [`Event::Online`] when the browser is online again.
     WaitOnline,
+    /// Ask the server which parts it holds; answer with [`Event::ServerHas`]
+    /// (or [`Event::CompleteFailed`] if the listing fails).
+    ListParts,
     /// Every part is stored: complete the upload.
     Complete {
         parts: Vec<CompletedPart>,

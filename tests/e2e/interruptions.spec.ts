@@ -1,6 +1,8 @@
 // What a phone does to a recording: the camera taken away, a part corrupted on
 // the way, a recording left unsent past its upload's life.
 import { test, expect } from '@playwright/test';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startServer, createCaptureLink, RunningServer, Backend } from './support/server';
 import { captureRecorderChunks, recordedSha256 } from './support/recording';
 import { startRecording, sentVideo, completionOf, stopAndSend, sha256 } from './support/flow';
@@ -82,3 +84,37 @@ test('a recording left unsent past its upload expiry is kept and sent on a new u
     await server.stop();
   }
 });
+
+test('storage losing a confirmed part: complete says so, only that part is sent again', async ({ page }) => {
+  const server = await startServer('local', { VIDREPLY_PART_SIZE: String(32 * 1024) });
+  try {
+    const l = await createCaptureLink(server, { conversationId: `lost-${Date.now()}` });
+    await captureRecorderChunks(page);
+    await startRecording(page, l.url);
+    await page.waitForTimeout(2500);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    // Part 1 is on the server by now; make storage lose it.
+    const root = join(server.dataDir, 'storage', 'multipart');
+    await expect.poll(() => readdirSync(root).flatMap((d) => readdirSync(join(root, d))).includes('00001')).toBe(true);
+    for (const d of readdirSync(root)) rmSync(join(root, d, '00001'), { force: true });
+    const putParts: string[] = [];
+    page.on('request', (r) => { if (r.method() === 'PUT') putParts.push(new URL(r.url()).pathname.split('/').pop()!); });
+    const conflicts: number[] = [];
+    page.on('response', (r) => { if (r.url().endsWith('/complete') && r.status() === 409) conflicts.push(r.status()); });
+    const stored = await stopAndSendAfterStop(page, server);
+    expect(conflicts.length).toBeGreaterThanOrEqual(1);
+    expect(sha256(stored)).toBe((await recordedSha256(page)).sha256);
+    // The lost part went once more; every other part after Stop went at most once
+    // (the ones still filling or in flight at Stop, and the tail).
+    expect(putParts.filter((p) => p === '1'), `parts PUT after Stop: ${putParts}`).toEqual(['1']);
+    expect(new Set(putParts).size, `parts PUT after Stop: ${putParts}`).toBe(putParts.length);
+  } finally {
+    await server.stop();
+  }
+});
+
+async function stopAndSendAfterStop(page: import('@playwright/test').Page, server: RunningServer) {
+  const done = completionOf(page);
+  await page.getByRole('button', { name: 'Send' }).click();
+  return sentVideo(page, server, done);
+}
