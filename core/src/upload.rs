@@ -48,8 +48,12 @@ pub struct Uploader {
     complete: Side,
     throttle_until: u64,
     offline: bool,
-    /// Failures in a row since bytes last progressed.
-    failures: u32,
+    /// Failures in a row of each part since bytes last progressed. Counted per
+    /// part, so parallel parts dropping together count as one failure each, not
+    /// as several of one.
+    part_failures: BTreeMap<u32, u32>,
+    /// Failures in a row of sign, list and complete requests.
+    side_failures: u32,
     /// Waiting for the server's part list before completing again.
     relisting: bool,
     phase: Phase,
@@ -72,7 +76,8 @@ impl Uploader {
             complete: Side::Idle,
             throttle_until: 0,
             offline: false,
-            failures: 0,
+            part_failures: BTreeMap::new(),
+            side_failures: 0,
             relisting: false,
             phase: Phase::Uploading,
             jitter: Jitter::new(seed),
@@ -103,7 +108,8 @@ impl Uploader {
 
     /// Failures in a row since bytes last progressed.
     pub fn failures_in_a_row(&self) -> u32 {
-        self.failures
+        let parts = self.part_failures.values().copied().max().unwrap_or(0);
+        parts.max(self.side_failures)
     }
 
     /// Feed one event; get back what to do now.
@@ -134,7 +140,7 @@ impl Uploader {
             }
             Event::SignFailed { failure } => {
                 self.sign = Side::Idle;
-                let until = self.on_failure(&failure, now_ms, &mut out);
+                let until = self.on_failure(None, &failure, now_ms, &mut out);
                 if let Some(until_ms) = until {
                     self.sign = Side::Backoff { until_ms };
                 }
@@ -145,7 +151,9 @@ impl Uploader {
                 {
                     p.slot = Slot::Done { etag };
                     p.url = None;
-                    self.failures = 0; // bytes progressed
+                    // Bytes progressed: every count starts over.
+                    self.part_failures.clear();
+                    self.side_failures = 0;
                 }
             }
             Event::PartFailed { part, failure } => {
@@ -160,7 +168,7 @@ impl Uploader {
                             p.url = None;
                         }
                     }
-                    if let Some(until_ms) = self.on_failure(&failure, now_ms, &mut out)
+                    if let Some(until_ms) = self.on_failure(Some(part), &failure, now_ms, &mut out)
                         && let Some(p) = self.parts.get_mut(&part)
                     {
                         p.slot = Slot::Backoff { until_ms };
@@ -181,7 +189,7 @@ impl Uploader {
                 self.complete = Side::Idle;
                 self.phase = Phase::Uploading;
                 self.relisting = false;
-                if let Some(until_ms) = self.on_failure(&failure, now_ms, &mut out) {
+                if let Some(until_ms) = self.on_failure(None, &failure, now_ms, &mut out) {
                     self.complete = Side::Backoff { until_ms };
                 }
             }
@@ -194,7 +202,13 @@ impl Uploader {
 
     /// Apply the verdict on a failure. Returns the backoff deadline when the
     /// failed request should be retried later.
-    fn on_failure(&mut self, failure: &Failure, now: u64, out: &mut Vec<Command>) -> Option<u64> {
+    fn on_failure(
+        &mut self,
+        part: Option<u32>,
+        failure: &Failure,
+        now: u64,
+        out: &mut Vec<Command>,
+    ) -> Option<u64> {
         let verdict = classify(failure);
         if let Verdict::Fatal { status, message } = verdict {
             self.fail(Some(status), message, out);
@@ -207,19 +221,18 @@ impl Uploader {
             }
             return None;
         }
-        self.failures += 1;
-        if self.failures >= self.cfg.retry.max_attempts {
-            let msg = format!(
-                "The upload failed {} times in a row without progress.",
-                self.failures
-            );
+        let count = match part {
+            Some(n) => self.part_failures.entry(n).or_insert(0),
+            None => &mut self.side_failures,
+        };
+        *count += 1;
+        let count = *count;
+        if count >= self.cfg.retry.max_attempts {
+            let msg = format!("The upload failed {count} times in a row without progress.");
             self.fail(None, msg, out);
             return None;
         }
-        let delay = self
-            .cfg
-            .retry
-            .delay_ms(self.failures, self.jitter.next_unit());
+        let delay = self.cfg.retry.delay_ms(count, self.jitter.next_unit());
         match verdict {
             Verdict::Throttle { retry_after_ms } => {
                 let wait = retry_after_ms.unwrap_or(delay).min(self.cfg.retry.cap_ms);

@@ -492,3 +492,48 @@ fn part_missing_on_complete_relists_and_resends_only_that_part() {
     let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
     assert_eq!(etags, vec!["a", "b2", "c2"]);
 }
+
+#[test]
+fn parallel_parts_dropping_together_count_once_each() {
+    let mut c = cfg(10, 4);
+    c.retry.max_attempts = 3;
+    let mut u = Uploader::new(c, 8);
+    u.handle(Event::Recorded { total: 40 }, 0);
+    assert_eq!(
+        puts(&u.handle(signed(&[1, 2, 3, 4], u64::MAX / 2), 0)).len(),
+        4
+    );
+    // The connection drops under all four at once, twice: still under 3 attempts each.
+    let mut now = 0;
+    for round in 1..=2 {
+        for part in 1..=4 {
+            let c = u.handle(
+                Event::PartFailed {
+                    part,
+                    failure: Failure::Network,
+                },
+                now,
+            );
+            assert!(
+                !c.iter().any(|c| matches!(c, Command::Fail { .. })),
+                "round {round}: {c:?}"
+            );
+        }
+        assert_eq!(u.failures_in_a_row(), round);
+        now += 10 * 2_000;
+        assert_eq!(
+            puts(&u.handle(Event::Tick, now)).len(),
+            4,
+            "all four retried"
+        );
+    }
+    // One part getting through resets every count.
+    u.handle(
+        Event::PartUploaded {
+            part: 1,
+            etag: "a".into(),
+        },
+        now,
+    );
+    assert_eq!(u.failures_in_a_row(), 0);
+}
