@@ -206,10 +206,7 @@ async fn retried_part_replaces_the_earlier_one() {
     let r = s.complete(&token, &up.upload_id, &[(1, &e1)], None).await;
     r.api_error(StatusCode::CONFLICT, "part_missing");
     let r = s.complete(&token, &up.upload_id, &[(1, &e2)], None).await;
-    r.expect_status(StatusCode::OK);
-    let video: Video = r.json();
-    let stored = std::fs::read(s.object_path(&video.video_id)).unwrap();
-    assert_eq!(stored, second);
+    s.expect_video(&r, &second);
 }
 
 #[tokio::test]

@@ -4,31 +4,11 @@ mod common;
 
 use std::path::Path;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::*;
-use http_body_util::BodyExt;
 use serde_json::json;
-use tower::ServiceExt;
 use vidreply_core::protocol::Video;
-
-/// Send one request to a router clone, body fully read.
-async fn call(app: Router, req: Request<Body>) -> Resp {
-    let method = req.method().clone();
-    let uri = req.uri().to_string();
-    let res = app.oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = res.into_body().collect().await.expect("body").to_bytes();
-    Resp {
-        method,
-        uri,
-        status,
-        headers,
-        body,
-    }
-}
 
 fn complete_request(
     token: &str,

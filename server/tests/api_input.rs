@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::*;
 use serde_json::json;
-use vidreply_core::protocol::Video;
 
 const LINKS: &str = "/api/v1/capture-links";
 
@@ -193,12 +192,7 @@ async fn complete_with_a_missing_part_stays_resumable() {
             total,
         )
         .await;
-    r.expect_status(StatusCode::OK);
-    let video: Video = r.json();
-    assert_eq!(
-        std::fs::read(s.object_path(&video.video_id)).unwrap(),
-        bytes
-    );
+    s.expect_video(&r, &bytes);
 }
 
 #[tokio::test]
@@ -257,12 +251,7 @@ async fn complete_checks_etags_sizes_and_numbering() {
 
     // None of that ended the upload: the right request completes it.
     let r = s.complete(&token, id, &[(1, &e1), (2, &e2)], total).await;
-    r.expect_status(StatusCode::OK);
-    let video: Video = r.json();
-    assert_eq!(
-        std::fs::read(s.object_path(&video.video_id)).unwrap(),
-        bytes
-    );
+    s.expect_video(&r, &bytes);
 }
 
 #[tokio::test]

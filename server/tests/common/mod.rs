@@ -17,7 +17,7 @@ use tempfile::TempDir;
 use tower::ServiceExt;
 use vidreply_core::protocol::{
     CaptureLink, ErrorBody, ErrorEnvelope, ListPartsResponse, SignPartsResponse, SignedPart,
-    UploadSession, UploadedPart,
+    UploadSession, UploadedPart, Video,
 };
 use vidreply_server::token::{Claims, Scope, TokenKeys};
 use vidreply_server::{AppState, Settings, app, build_state};
@@ -43,6 +43,29 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+/// Send one request to a router (a clone, so calls can run at once), body fully
+/// read; no answer in these tests may be a server error.
+pub async fn call(app: Router, req: Request<Body>) -> Resp {
+    let method = req.method().clone();
+    let uri = req.uri().to_string();
+    let res = app.oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.expect("body").to_bytes();
+    assert!(
+        !status.is_server_error(),
+        "{method} {uri} answered {status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+    Resp {
+        method,
+        uri,
+        status,
+        headers,
+        body,
+    }
 }
 
 impl Server {
@@ -94,24 +117,21 @@ impl Server {
 
     /// Send one request; no answer in these tests may be a server error.
     pub async fn send(&self, req: Request<Body>) -> Resp {
-        let method = req.method().clone();
-        let uri = req.uri().to_string();
-        let res = self.app.clone().oneshot(req).await.expect("infallible");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.expect("body").to_bytes();
+        call(self.app.clone(), req).await
+    }
+
+    /// A complete that must have succeeded and stored exactly `bytes`; returns the video.
+    pub fn expect_video(&self, r: &Resp, bytes: &[u8]) -> Video {
+        r.expect_status(StatusCode::OK);
+        let video: Video = r.json();
+        let stored = std::fs::read(self.object_path(&video.video_id)).expect("stored object");
         assert!(
-            !status.is_server_error(),
-            "{method} {uri} answered {status}: {}",
-            String::from_utf8_lossy(&body)
+            stored == bytes,
+            "stored {} bytes, sent {}",
+            stored.len(),
+            bytes.len()
         );
-        Resp {
-            method,
-            uri,
-            status,
-            headers,
-            body,
-        }
+        video
     }
 
     /// A request with an optional bearer and an optional raw JSON body.
