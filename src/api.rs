@@ -53,19 +53,18 @@ async fn send(url: &str, init: &RequestInit) -> Result<Response, Failure> {
     if res.ok() {
         return Ok(res);
     }
-    let retry_after_ms = res
-        .headers()
-        .get("retry-after")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|s| s * 1000);
+    let retry_after_ms = retry_after_ms(res.headers().get("retry-after").ok().flatten());
     let body = text(&res).await.unwrap_or_default();
     Err(Failure::Status {
         status: res.status(),
         body: body.chars().take(2048).collect(),
         retry_after_ms,
     })
+}
+
+/// `Retry-After` in seconds, as milliseconds.
+fn retry_after_ms(header: Option<String>) -> Option<u64> {
+    header?.trim().parse::<u64>().ok().map(|s| s * 1000)
 }
 
 async fn text(res: &Response) -> Result<String, Failure> {
@@ -207,12 +206,7 @@ pub async fn put_part(
         });
     }
     if !(200..300).contains(&status) {
-        let retry_after_ms = xhr
-            .get_response_header("retry-after")
-            .ok()
-            .flatten()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| s * 1000);
+        let retry_after_ms = retry_after_ms(xhr.get_response_header("retry-after").ok().flatten());
         let body = xhr.response_text().ok().flatten().unwrap_or_default();
         return Err(Failure::Status {
             status,

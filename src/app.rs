@@ -278,7 +278,7 @@ pub fn App() -> impl IntoView {
                     retry_camera: true,
                 });
             }
-            let sess = Session::start(api.get_value(), j, meta.clone(), callbacks());
+            let sess = Session::open(api.get_value(), j, meta.clone(), callbacks());
             let sink = sess.clone();
             let interrupted = move || finish(Screen::Interrupted);
             match Recording::start(&s, move |b| sink.chunk(b), interrupted) {
@@ -324,7 +324,7 @@ pub fn App() -> impl IntoView {
             journal.get_value(),
         ) {
             (Some(s), _, _) => s,
-            (None, Some(meta), Some(j)) => Session::resume(api.get_value(), j, meta, callbacks()),
+            (None, Some(meta), Some(j)) => Session::open(api.get_value(), j, meta, callbacks()),
             _ => return,
         };
         screen.set(Screen::Sending(Progress {

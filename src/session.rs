@@ -59,17 +59,10 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new recording: the upload is created at once so parts go up while recording.
-    pub fn start(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
-        Self::spawn(api, journal, meta, cb)
-    }
-
-    /// A recording found in the journal (after a failure, a reload or a closed tab).
-    pub fn resume(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
-        Self::spawn(api, journal, meta, cb)
-    }
-
-    fn spawn(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
+    /// Run the loop for a recording: a new one (the upload is created at once, so
+    /// parts go up while recording) or one found in the journal (after a failure,
+    /// a reload or a closed tab), whose upload is reused if the server still has it.
+    pub fn open(api: Api, journal: Journal, meta: RecordingMeta, cb: Callbacks) -> Self {
         let (tx, rx) = unbounded();
         let mut state = Loop {
             api,
@@ -269,16 +262,7 @@ impl Loop {
                         _ if self.send && self.create_failures >= MAX_SETUP_FAILURES => {
                             return self.fail("The server could not be reached.".into());
                         }
-                        _ => {
-                            let tx = self.tx.clone();
-                            let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
-                            when_online(move || {
-                                spawn_local(async move {
-                                    sleep_until(at).await;
-                                    let _ = tx.unbounded_send(Msg::CreateAgain);
-                                })
-                            });
-                        }
+                        _ => self.later(self.setup_backoff_ms(), || Msg::CreateAgain),
                     }
                     Vec::new()
                 }
@@ -358,13 +342,23 @@ impl Loop {
 
     fn pause_uploading(&mut self) {
         self.machine = None;
+        self.later(RESTART_AFTER_MS, || Msg::Restart);
+    }
+
+    /// Once the browser is online, wait `after_ms`, then send `msg` to the loop.
+    fn later(&self, after_ms: u64, msg: fn() -> Msg) {
         let tx = self.tx.clone();
         when_online(move || {
             spawn_local(async move {
-                sleep_until(now_ms() + RESTART_AFTER_MS).await;
-                let _ = tx.unbounded_send(Msg::Restart);
+                sleep_until(now_ms() + after_ms).await;
+                let _ = tx.unbounded_send(msg());
             })
         });
+    }
+
+    /// Linear backoff for failed create/list requests, at most 30 s.
+    fn setup_backoff_ms(&self) -> u64 {
+        1000 * u64::from(self.create_failures.min(30))
     }
 
     fn machine_for(

@@ -3,11 +3,10 @@
 
 use vidreply_core::protocol::CompleteUploadRequest;
 use vidreply_core::{Command, Event, Failure};
-use wasm_bindgen_futures::spawn_local;
 
 use super::{Loop, MAX_SETUP_FAILURES, Msg};
 use crate::api::put_part;
-use crate::upload::{now_ms, sleep_until, when_online};
+use crate::upload::{sleep_until, when_online};
 
 impl Loop {
     /// The journal's upload could not be listed: gone (404/410) means start a new
@@ -45,14 +44,7 @@ impl Loop {
             }
             _ => {
                 self.create_failures += 1;
-                let tx = self.tx.clone();
-                let at = now_ms() + 1000 * u64::from(self.create_failures.min(30));
-                when_online(move || {
-                    spawn_local(async move {
-                        sleep_until(at).await;
-                        let _ = tx.unbounded_send(Msg::Restart);
-                    })
-                });
+                self.later(self.setup_backoff_ms(), || Msg::Restart);
             }
         }
         Ok(Vec::new())

@@ -5,6 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// ETags compare without their quotes (S3 quotes them; some clients strip them).
+pub fn etag_eq(a: &str, b: &str) -> bool {
+    a.trim().trim_matches('"') == b.trim().trim_matches('"')
+}
+
 /// S3's hard limit on the number of parts in one multipart upload.
 pub const MAX_PARTS: u32 = 10_000;
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::classify::{Verdict, classify};
 use crate::policy::Jitter;
-use crate::protocol::{CompletedPart, UploadedPart};
+use crate::protocol::{CompletedPart, UploadedPart, etag_eq};
 
 use crate::classify::Failure;
 pub use crate::upload_types::{Command, Event, Phase, UploadConfig};
@@ -267,7 +267,7 @@ impl Uploader {
                         etag: sp.etag.clone(),
                     }
                 }
-                (Slot::Done { etag }, sp) if sp.is_none_or(|sp| !same_etag(etag, &sp.etag)) => {
+                (Slot::Done { etag }, sp) if sp.is_none_or(|sp| !etag_eq(etag, &sp.etag)) => {
                     p.slot = Slot::Idle;
                 }
                 _ => continue,
@@ -431,8 +431,3 @@ impl Uploader {
 #[cfg(test)]
 #[path = "upload_tests.rs"]
 mod tests;
-
-/// ETags compare without their quotes.
-fn same_etag(a: &str, b: &str) -> bool {
-    a.trim().trim_matches('"') == b.trim().trim_matches('"')
-}

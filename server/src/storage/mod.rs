@@ -79,10 +79,7 @@ pub fn dedupe_parts(mut parts: Vec<UploadedPart>) -> Vec<UploadedPart> {
     by_number.into_values().collect()
 }
 
-/// ETags compare without their quotes.
-pub fn etag_eq(a: &str, b: &str) -> bool {
-    a.trim().trim_matches('"') == b.trim().trim_matches('"')
-}
+pub use vidreply_core::protocol::etag_eq;
 
 #[cfg(test)]
 mod tests {
