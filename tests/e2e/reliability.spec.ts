@@ -118,9 +118,11 @@ for (const backend of ['local', 's3'] as Backend[]) {
       // The tail tried to go up and the line was cut: reload mid-upload.
       await expect.poll(() => cut).toBeGreaterThan(cutBeforeSend);
       const recorded = await recordedSha256(page);
-      await page.unrouteAll({ behavior: 'wait' });
+      // Reload with the line still cut, so nothing slips through uncounted; the
+      // resumed page sends nothing until asked.
       await page.reload();
       await expect(page.getByRole('status')).toContainText('earlier recording was kept');
+      await page.unrouteAll({ behavior: 'wait' });
       let resentBytes = 0;
       await page.route((u) => true, (route, req) => {
         if (isPartPut(req)) resentBytes += req.postDataBuffer()?.length ?? 0;
