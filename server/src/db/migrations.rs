@@ -1,0 +1,104 @@
+//! Versioned schema migrations, applied in order at start; each runs once.
+//!
+//! One text serves SQLite and PostgreSQL: integers are `BIGINT` (SQLite stores any
+//! integer as 64-bit; PostgreSQL's `INTEGER` would overflow on millisecond times).
+
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        video_id TEXT NOT NULL UNIQUE,
+        conversation_id TEXT NOT NULL,
+        customer_id TEXT,
+        mime_type TEXT NOT NULL,
+        object_key TEXT NOT NULL,
+        storage_upload_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE TABLE videos (
+        id TEXT PRIMARY KEY,
+        upload_id TEXT NOT NULL UNIQUE REFERENCES uploads(id),
+        conversation_id TEXT NOT NULL,
+        customer_id TEXT,
+        mime_type TEXT NOT NULL,
+        object_key TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        duration_ms BIGINT,
+        created_at BIGINT NOT NULL
+    );",
+    ),
+    (
+        2,
+        "CREATE TABLE webhook_outbox (
+        id TEXT PRIMARY KEY,
+        event_type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        delivered_at BIGINT,
+        failed_at BIGINT,
+        last_error TEXT,
+        created_at BIGINT NOT NULL
+    );
+    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
+        WHERE delivered_at IS NULL AND failed_at IS NULL;",
+    ),
+    (
+        // Several endpoints: an event is delivered once per endpoint. Events queued
+        // before this version go to the endpoint named `default` (VIDREPLY_WEBHOOK_URL).
+        3,
+        "CREATE TABLE webhook_deliveries (
+        event_id TEXT NOT NULL REFERENCES webhook_outbox(id),
+        endpoint_id TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        delivered_at BIGINT,
+        failed_at BIGINT,
+        last_error TEXT,
+        PRIMARY KEY (event_id, endpoint_id)
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+        WHERE delivered_at IS NULL AND failed_at IS NULL;
+    INSERT INTO webhook_deliveries
+        (event_id, endpoint_id, attempts, next_attempt_at, delivered_at, failed_at, last_error)
+        SELECT id, 'default', attempts, next_attempt_at, delivered_at, failed_at, last_error
+        FROM webhook_outbox;
+    CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        disabled_at BIGINT,
+        disabled_reason TEXT
+    );",
+    ),
+    (
+        // Processing, retention and revocation.
+        4,
+        "ALTER TABLE videos ADD COLUMN status TEXT NOT NULL DEFAULT 'ready';
+    ALTER TABLE videos ADD COLUMN failure_code TEXT;
+    ALTER TABLE videos ADD COLUMN failure_reason TEXT;
+    ALTER TABLE videos ADD COLUMN poster_key TEXT;
+    ALTER TABLE videos ADD COLUMN mp4_key TEXT;
+    ALTER TABLE videos ADD COLUMN hls_key TEXT;
+    ALTER TABLE videos ADD COLUMN retention_expires_at BIGINT;
+    CREATE INDEX videos_retention ON videos (retention_expires_at);
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        video_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        run_at BIGINT NOT NULL,
+        last_error TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE INDEX jobs_due ON jobs (status, run_at);
+    CREATE TABLE revoked_tokens (
+        jti TEXT PRIMARY KEY,
+        revoked_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );",
+    ),
+];
