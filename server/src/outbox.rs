@@ -1,7 +1,10 @@
 //! The durable webhook outbox. Events are written in the same transaction as the
-//! state change that causes them; a worker delivers what is due, retries on the
-//! Standard Webhooks schedule, and picks up where it left off after a restart.
+//! state change that causes them, with one delivery per configured endpoint; a
+//! worker delivers what is due, retries on the Standard Webhooks schedule, honours
+//! `Retry-After`, disables an endpoint that answers 410, and picks up where it left
+//! off after a restart.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,38 +12,31 @@ use serde::Serialize;
 use tokio::sync::Notify;
 
 use crate::clock::unix_now_ms;
-use crate::db::{Db, EventFate, OutboxRow};
+use crate::db::{Db, DueDelivery, EventFate, NewEvent, OutboxRow};
 use crate::webhook::{Outcome, WebhookEndpoint};
 
 /// How often the worker looks for due events when nothing wakes it.
 const POLL: Duration = Duration::from_secs(1);
-/// Events handled per round.
+/// Deliveries handled per round.
 const BATCH: i64 = 20;
-
-/// A new event, ready to be written with the state change that causes it.
-pub fn event<T: Serialize>(event_type: &str, payload: &T) -> OutboxRow {
-    OutboxRow {
-        id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-        event_type: event_type.to_string(),
-        payload: serde_json::to_string(payload).expect("payload serialises"),
-        attempts: 0,
-        next_attempt_at: unix_now_ms() as i64,
-    }
-}
+/// A claimed delivery is ours for the attempt's timeout plus this margin; if this
+/// process dies mid-attempt, a worker retries it once the lease ends.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct Outbox {
     db: Db,
-    endpoint: Arc<WebhookEndpoint>,
+    endpoints: Arc<HashMap<String, Arc<WebhookEndpoint>>>,
     /// Delay before attempt n+1 after attempt n failed; its length bounds the attempts.
     schedule: Arc<Vec<Duration>>,
+    lease: Duration,
     wake: Arc<Notify>,
 }
 
 impl std::fmt::Debug for Outbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outbox")
-            .field("endpoint", &self.endpoint)
+            .field("endpoints", &self.endpoints.values().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -48,18 +44,58 @@ impl std::fmt::Debug for Outbox {
 impl Outbox {
     /// `schedule` is the Standard Webhooks list of delays in seconds; the first is
     /// the delay of the first attempt (normally 0).
-    pub fn new(db: Db, endpoint: WebhookEndpoint, schedule: &[u64]) -> Self {
+    pub fn new(db: Db, endpoints: Vec<WebhookEndpoint>, schedule: &[u64]) -> Self {
         let schedule = schedule
             .iter()
             .skip(1)
             .map(|s| Duration::from_secs(*s))
             .collect();
+        let lease = endpoints
+            .iter()
+            .map(WebhookEndpoint::timeout)
+            .max()
+            .unwrap_or_default()
+            + LEASE_MARGIN;
+        let endpoints = endpoints
+            .into_iter()
+            .map(|e| (e.id().to_string(), Arc::new(e)))
+            .collect();
         Self {
             db,
-            endpoint: Arc::new(endpoint),
+            endpoints: Arc::new(endpoints),
             schedule: Arc::new(schedule),
+            lease,
             wake: Arc::default(),
         }
+    }
+
+    /// A new event for every configured endpoint, ready to be written with the
+    /// state change that causes it.
+    pub fn event<T: Serialize>(&self, event_type: &str, payload: &T) -> NewEvent {
+        let mut endpoints: Vec<String> = self.endpoints.keys().cloned().collect();
+        endpoints.sort();
+        NewEvent {
+            row: OutboxRow {
+                id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
+                event_type: event_type.to_string(),
+                payload: serde_json::to_string(payload).expect("payload serialises"),
+                created_at: unix_now_ms() as i64,
+            },
+            endpoints,
+        }
+    }
+
+    /// Queue an event that goes with no other state change, and wake the worker.
+    pub async fn emit<T: Serialize>(
+        &self,
+        event_type: &str,
+        payload: &T,
+    ) -> Result<String, sqlx::Error> {
+        let e = self.event(event_type, payload);
+        self.db.enqueue(&e).await?;
+        tracing::info!(webhook_id = %e.row.id, event_type, "event queued");
+        self.notify();
+        Ok(e.row.id)
     }
 
     /// Tell the worker something was committed.
@@ -67,66 +103,90 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// Run the delivery worker until the process ends.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+    /// Run the delivery worker until `stop` fires.
+    pub fn spawn(self, stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            loop {
+            let mut stop = stop;
+            while !*stop.borrow() {
                 match self.deliver_due().await {
                     Ok(n) if n as i64 == BATCH => continue,
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "webhook outbox: database error"),
                 }
-                let _ = tokio::time::timeout(POLL, self.wake.notified()).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(POLL, self.wake.notified()) => {}
+                    _ = stop.changed() => {}
+                }
             }
         })
     }
 
-    /// Attempt every event that is due now; returns how many were attempted.
+    /// Attempt every delivery that is due now; returns how many were attempted.
     pub async fn deliver_due(&self) -> Result<usize, sqlx::Error> {
-        let due = self.db.due_events(unix_now_ms() as i64, BATCH).await?;
-        for ev in &due {
-            self.deliver(ev).await?;
+        let now = unix_now_ms() as i64;
+        let due = self
+            .db
+            .claim_deliveries(now, now + self.lease.as_millis() as i64, BATCH)
+            .await?;
+        for d in &due {
+            self.deliver(d).await?;
         }
         Ok(due.len())
     }
 
-    async fn deliver(&self, ev: &OutboxRow) -> Result<(), sqlx::Error> {
-        let host = self.endpoint.host();
-        let outcome = self
-            .endpoint
-            .attempt(&ev.event_type, &ev.id, ev.payload.as_bytes())
+    async fn deliver(&self, d: &DueDelivery) -> Result<(), sqlx::Error> {
+        let attempts = d.attempts + 1;
+        let settle = |fate| {
+            let now = unix_now_ms() as i64;
+            self.db
+                .settle_delivery(&d.id, &d.endpoint_id, attempts, now, fate)
+        };
+        let Some(endpoint) = self.endpoints.get(&d.endpoint_id) else {
+            tracing::warn!(webhook_id = %d.id, endpoint = %d.endpoint_id, "webhook endpoint no longer configured; delivery dropped");
+            return settle(EventFate::Failed {
+                error: "endpoint no longer configured",
+            })
             .await;
-        let now = unix_now_ms() as i64;
-        let attempts = ev.attempts + 1;
+        };
+        if let Some(reason) = self.db.endpoint_disabled(&d.endpoint_id).await? {
+            return settle(EventFate::Failed { error: &reason }).await;
+        }
+        let host = endpoint.host();
+        let outcome = endpoint
+            .attempt(&d.event_type, &d.id, d.payload.as_bytes())
+            .await;
         match outcome {
             Outcome::Delivered => {
-                tracing::info!(webhook_id = %ev.id, event_type = %ev.event_type, attempts, %host, "webhook delivered");
-                self.db
-                    .settle_event(&ev.id, attempts, now, EventFate::Delivered)
-                    .await
+                tracing::info!(webhook_id = %d.id, endpoint = %d.endpoint_id, event_type = %d.event_type, attempts, %host, "webhook delivered");
+                settle(EventFate::Delivered).await
             }
             Outcome::Gone => {
-                tracing::warn!(webhook_id = %ev.id, %host, "webhook endpoint answered 410 Gone; event dropped");
-                let fate = EventFate::Failed { error: "410 Gone" };
-                self.db.settle_event(&ev.id, attempts, now, fate).await
+                tracing::warn!(webhook_id = %d.id, endpoint = %d.endpoint_id, %host, "webhook endpoint answered 410 Gone; endpoint disabled");
+                settle(EventFate::Failed { error: "410 Gone" }).await?;
+                let now = unix_now_ms() as i64;
+                self.db
+                    .disable_endpoint(&d.endpoint_id, now, "answered 410 Gone")
+                    .await
             }
             Outcome::Retry {
                 retry_after,
                 reason,
             } => {
-                let Some(delay) = self.schedule.get(ev.attempts as usize) else {
-                    tracing::error!(webhook_id = %ev.id, attempts, %reason, "webhook delivery gave up");
-                    let fate = EventFate::Failed { error: &reason };
-                    return self.db.settle_event(&ev.id, attempts, now, fate).await;
+                let Some(delay) = self.schedule.get(d.attempts as usize) else {
+                    tracing::error!(webhook_id = %d.id, endpoint = %d.endpoint_id, attempts, %reason, "webhook delivery gave up");
+                    return settle(EventFate::Failed { error: &reason }).await;
                 };
+                // Up to 10% later, never earlier: endpoints that recover do not get
+                // every queued event in the same second; Retry-After is a minimum.
                 let wait = retry_after.map_or(*delay, |r| r.max(*delay));
-                tracing::warn!(webhook_id = %ev.id, attempts, %reason, retry_in_s = wait.as_secs(), "webhook attempt failed");
-                let next = now + wait.as_millis() as i64;
-                let fate = EventFate::Retry {
-                    next_ms: next,
+                let wait = wait.mul_f64(1.0 + rand::random::<f64>() * 0.1);
+                tracing::warn!(webhook_id = %d.id, endpoint = %d.endpoint_id, attempts, %reason, retry_in_s = wait.as_secs(), "webhook attempt failed");
+                let next_ms = unix_now_ms() as i64 + wait.as_millis() as i64;
+                settle(EventFate::Retry {
+                    next_ms,
                     error: &reason,
-                };
-                self.db.settle_event(&ev.id, attempts, now, fate).await
+                })
+                .await
             }
         }
     }

@@ -1,5 +1,6 @@
-//! Standard Webhooks: one endpoint, signed with a `whsec_` secret, one attempt at a
-//! time. Retrying, and surviving restarts, is the outbox's job (`outbox.rs`).
+//! Standard Webhooks: one endpoint, signed with its `whsec_` secrets (several during a
+//! key rotation: one signature each, space-separated), one attempt at a time.
+//! Retrying, and surviving restarts, is the outbox's job (`outbox.rs`).
 
 use std::time::Duration;
 
@@ -12,15 +13,32 @@ use crate::clock::unix_now;
 pub const EVENT_HEADER: &str = "x-vidreply-event";
 
 pub struct WebhookEndpoint {
+    id: String,
     url: Url,
-    signer: Webhook,
+    /// Newest first; every one signs each delivery while a rotation is under way.
+    signers: Vec<Webhook>,
     http: reqwest::Client,
+    timeout: Duration,
+}
+
+/// How long one attempt may take before it counts as failed.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        // A redirect is a failure, never followed (Standard Webhooks).
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 impl std::fmt::Debug for WebhookEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookEndpoint")
+            .field("id", &self.id)
             .field("host", &self.url.host_str())
+            .field("secrets", &self.signers.len())
             .finish_non_exhaustive()
     }
 }
@@ -46,19 +64,57 @@ pub enum Outcome {
 }
 
 impl WebhookEndpoint {
-    pub fn new(url: Url, secret: &str) -> Result<Self, String> {
-        if !secret.starts_with("whsec_") {
-            return Err("the webhook secret must start with whsec_".into());
+    /// An endpoint signed with every secret in `secrets` (newest first).
+    pub fn new(id: &str, url: Url, secrets: &[&str]) -> Result<Self, String> {
+        if secrets.is_empty() {
+            return Err(format!(
+                "webhook endpoint {id} needs at least one whsec_ secret"
+            ));
         }
-        let signer = Webhook::new(secret)
-            .map_err(|_| "the webhook secret is not valid base64 after whsec_".to_string())?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            // A redirect is a failure, never followed (Standard Webhooks).
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Self { url, signer, http })
+        let signers = secrets
+            .iter()
+            .map(|secret| {
+                if !secret.starts_with("whsec_") {
+                    return Err(format!(
+                        "webhook endpoint {id}: secrets must start with whsec_"
+                    ));
+                }
+                Webhook::new(secret).map_err(|_| {
+                    format!("webhook endpoint {id}: a secret is not valid base64 after whsec_")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            id: id.to_string(),
+            url,
+            signers,
+            http: client(DEFAULT_TIMEOUT)?,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    /// Give up on an attempt after `timeout` (a failure, retried on the schedule).
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, String> {
+        self.http = client(timeout)?;
+        self.timeout = timeout;
+        Ok(self)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The `webhook-signature` header: one `v1,…` entry per secret.
+    pub fn signature(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        self.signers
+            .iter()
+            .map(|s| sign(s, id, timestamp, body))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub fn host(&self) -> &str {
@@ -74,7 +130,7 @@ impl WebhookEndpoint {
             .header("content-type", "application/json")
             .header("webhook-id", id)
             .header("webhook-timestamp", ts.to_string())
-            .header("webhook-signature", sign(&self.signer, id, ts, body))
+            .header("webhook-signature", self.signature(id, ts, body))
             .header(EVENT_HEADER, event_type)
             .body(body.to_vec())
             .send()
@@ -131,7 +187,26 @@ mod tests {
     #[test]
     fn rejects_secret_without_prefix() {
         let url = Url::parse("http://127.0.0.1:9/hook").unwrap();
-        assert!(WebhookEndpoint::new(url.clone(), "C2FVsBQIhrscChlQIMV+b5sSYspob7oD").is_err());
-        assert!(WebhookEndpoint::new(url, "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").is_ok());
+        let bare = "C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        let good = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        assert!(WebhookEndpoint::new("a", url.clone(), &[bare]).is_err());
+        assert!(WebhookEndpoint::new("a", url.clone(), &[good, bare]).is_err());
+        assert!(WebhookEndpoint::new("a", url.clone(), &[]).is_err());
+        assert!(WebhookEndpoint::new("a", url, &[good]).is_ok());
+    }
+
+    /// During a rotation every secret signs: a receiver holding either one verifies.
+    #[test]
+    fn rotation_signs_with_every_secret() {
+        let url = Url::parse("http://127.0.0.1:9/hook").unwrap();
+        let old = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+        let new = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let ep = WebhookEndpoint::new("crm", url, &[new, old]).unwrap();
+        let body = br#"{"email":"test@example.com","username":"test_user"}"#;
+        let header = ep.signature("msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1649367553, body);
+        let parts: Vec<&str> = header.split(' ').collect();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1], "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=");
+        assert_ne!(parts[0], parts[1]);
     }
 }

@@ -10,14 +10,19 @@ use axum::routing::post;
 use tempfile::TempDir;
 use url::Url;
 use vidreply_server::clock::unix_now_ms;
-use vidreply_server::db::{Db, OutboxRow};
-use vidreply_server::outbox::{Outbox, event};
+use vidreply_server::db::{Db, NewEvent, OutboxState};
+use vidreply_server::outbox::Outbox;
 use vidreply_server::webhook::WebhookEndpoint;
 
 const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
-#[derive(Clone, Default)]
+/// A second endpoint's secret, and the one it rotates to.
+const SECRET_OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SECRET_NEW: &str = "whsec_8ytIBz3sYyDGVrZTSSQ2Xvo95+BGaKJG";
+
+#[derive(Clone)]
 struct Receiver {
+    secret: &'static str,
     got: Arc<Mutex<Vec<(String, String)>>>,
     /// Answers to give, in order; 204 once they run out.
     script: Arc<Mutex<Vec<Response>>>,
@@ -34,7 +39,7 @@ async fn hook(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let wh = standardwebhooks::Webhook::new(SECRET).unwrap();
+    let wh = standardwebhooks::Webhook::new(r.secret).unwrap();
     assert!(
         wh.verify(body.as_bytes(), &headers).is_ok(),
         "signature verifies"
@@ -53,13 +58,30 @@ async fn receiver(
     port: u16,
     script: Vec<Response>,
 ) -> (Url, Receiver, tokio::task::JoinHandle<()>) {
+    receiver_with(port, SECRET, script).await
+}
+
+/// A receiver that verifies with `secret`.
+async fn receiver_with(
+    port: u16,
+    secret: &'static str,
+    script: Vec<Response>,
+) -> (Url, Receiver, tokio::task::JoinHandle<()>) {
     let r = Receiver {
+        secret,
+        got: Arc::default(),
         script: Arc::new(Mutex::new(script)),
-        ..Default::default()
     };
     let app = Router::new()
         .route("/hook", post(hook))
         .route("/moved", post(|| async { StatusCode::NO_CONTENT }))
+        .route(
+            "/slow",
+            post(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                StatusCode::NO_CONTENT
+            }),
+        )
         .with_state(r.clone());
     let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
@@ -70,39 +92,45 @@ async fn receiver(
 }
 
 async fn db(dir: &TempDir) -> Db {
-    Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+    vidreply_server::db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
         .await
         .unwrap()
 }
 
-fn received(id: &str) -> OutboxRow {
-    let mut e = event(
+fn endpoint(url: Url) -> Vec<WebhookEndpoint> {
+    vec![WebhookEndpoint::new("default", url, &[SECRET]).unwrap()]
+}
+
+fn received(outbox: &Outbox, id: &str) -> NewEvent {
+    outbox.event(
         "video.received",
         &serde_json::json!({"conversationId": id, "duration": 1.5}),
-    );
-    e.next_attempt_at = unix_now_ms() as i64;
-    e
+    )
+}
+
+async fn state(db: &Db, e: &NewEvent) -> OutboxState {
+    db.outbox_event(&e.row.id, "default")
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// Attempt what is due until `done` holds, at most `tries` rounds, sleeping in between.
 async fn run_until(
     outbox: &Outbox,
     db: &Db,
-    id: &str,
+    e: &NewEvent,
     tries: u32,
-    done: impl Fn(&vidreply_server::db::OutboxState) -> bool,
+    done: impl Fn(&OutboxState) -> bool,
 ) {
     for _ in 0..tries {
         outbox.deliver_due().await.unwrap();
-        if done(&db.outbox_event(id).await.unwrap().unwrap()) {
+        if done(&state(db, e).await) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!(
-        "outbox state never matched: {:?}",
-        db.outbox_event(id).await.unwrap()
-    );
+    panic!("outbox state never matched: {:?}", state(db, e).await);
 }
 
 #[tokio::test]
@@ -116,16 +144,12 @@ async fn receiver_down_then_up_gets_each_event_once_with_a_stable_id() {
         .unwrap()
         .port();
     let url = Url::parse(&format!("http://127.0.0.1:{port}/hook")).unwrap();
-    let outbox = Outbox::new(
-        db.clone(),
-        WebhookEndpoint::new(url, SECRET).unwrap(),
-        &[0, 1, 1, 1, 1],
-    );
-    let (a, b) = (received("a"), received("b"));
+    let outbox = Outbox::new(db.clone(), endpoint(url), &[0, 1, 1, 1, 1]);
+    let (a, b) = (received(&outbox, "a"), received(&outbox, "b"));
     db.enqueue(&a).await.unwrap();
     db.enqueue(&b).await.unwrap();
     assert_eq!(outbox.deliver_due().await.unwrap(), 2);
-    let st = db.outbox_event(&a.id).await.unwrap().unwrap();
+    let st = state(&db, &a).await;
     assert_eq!((st.attempts, st.delivered_at), (1, None));
     assert!(
         st.next_attempt_at > unix_now_ms() as i64 - 100,
@@ -139,14 +163,14 @@ async fn receiver_down_then_up_gets_each_event_once_with_a_stable_id() {
 
     // The receiver comes up; the next due round delivers both, once each.
     let (_, rx, _h) = receiver(port, vec![]).await;
-    run_until(&outbox, &db, &b.id, 50, |s| s.delivered_at.is_some()).await;
-    run_until(&outbox, &db, &a.id, 50, |s| s.delivered_at.is_some()).await;
+    run_until(&outbox, &db, &b, 50, |s| s.delivered_at.is_some()).await;
+    run_until(&outbox, &db, &a, 50, |s| s.delivered_at.is_some()).await;
     for _ in 0..3 {
         outbox.deliver_due().await.unwrap();
     }
     let mut ids: Vec<String> = rx.requests().into_iter().map(|(id, _)| id).collect();
     ids.sort();
-    let mut want = vec![a.id.clone(), b.id.clone()];
+    let mut want = vec![a.row.id.clone(), b.row.id.clone()];
     want.sort();
     assert_eq!(ids, want, "each event delivered exactly once");
 }
@@ -161,23 +185,19 @@ async fn retries_keep_the_webhook_id_and_honour_retry_after() {
         vec![StatusCode::INTERNAL_SERVER_ERROR.into_response(), slow],
     )
     .await;
-    let outbox = Outbox::new(
-        db.clone(),
-        WebhookEndpoint::new(url, SECRET).unwrap(),
-        &[0, 1, 1, 1],
-    );
-    let e = received("c");
+    let outbox = Outbox::new(db.clone(), endpoint(url), &[0, 1, 1, 1]);
+    let e = received(&outbox, "c");
     db.enqueue(&e).await.unwrap();
-    run_until(&outbox, &db, &e.id, 50, |s| s.attempts == 2).await;
-    let st = db.outbox_event(&e.id).await.unwrap().unwrap();
+    run_until(&outbox, &db, &e, 50, |s| s.attempts == 2).await;
+    let st = state(&db, &e).await;
     assert_eq!(st.last_error.as_deref(), Some("HTTP 429"));
     // Retry-After (3 s) wins over the schedule's 1 s.
     assert!(st.next_attempt_at >= unix_now_ms() as i64 + 2_000, "{st:?}");
-    run_until(&outbox, &db, &e.id, 100, |s| s.delivered_at.is_some()).await;
+    run_until(&outbox, &db, &e, 100, |s| s.delivered_at.is_some()).await;
     let ids: Vec<String> = rx.requests().into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         ids,
-        vec![e.id.clone(); 3],
+        vec![e.row.id.clone(); 3],
         "the same webhook-id on every attempt"
     );
 }
@@ -188,30 +208,18 @@ async fn gone_stops_and_redirects_are_failures() {
     let db = db(&dir).await;
     let moved = (StatusCode::MOVED_PERMANENTLY, [("location", "/moved")]).into_response();
     let (url, rx, _h) = receiver(0, vec![moved, StatusCode::GONE.into_response()]).await;
-    let outbox = Outbox::new(
-        db.clone(),
-        WebhookEndpoint::new(url, SECRET).unwrap(),
-        &[0, 1, 1, 1],
-    );
-    let e = received("d");
+    let outbox = Outbox::new(db.clone(), endpoint(url), &[0, 1, 1, 1]);
+    let e = received(&outbox, "d");
     db.enqueue(&e).await.unwrap();
-    run_until(&outbox, &db, &e.id, 5, |s| s.attempts == 1).await;
-    let st = db.outbox_event(&e.id).await.unwrap().unwrap();
+    run_until(&outbox, &db, &e, 5, |s| s.attempts == 1).await;
+    let st = state(&db, &e).await;
     assert_eq!(
         (st.delivered_at, st.last_error.as_deref()),
         (None, Some("HTTP 301")),
         "a redirect is not delivery"
     );
-    run_until(&outbox, &db, &e.id, 50, |s| s.failed_at.is_some()).await;
-    assert_eq!(
-        db.outbox_event(&e.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .last_error
-            .as_deref(),
-        Some("410 Gone")
-    );
+    run_until(&outbox, &db, &e, 50, |s| s.failed_at.is_some()).await;
+    assert_eq!(state(&db, &e).await.last_error.as_deref(), Some("410 Gone"));
     outbox.deliver_due().await.unwrap();
     assert_eq!(
         rx.requests().len(),
@@ -228,15 +236,11 @@ async fn gives_up_after_the_schedule_with_the_reason() {
         .map(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())
         .collect();
     let (url, rx, _h) = receiver(0, fails).await;
-    let outbox = Outbox::new(
-        db.clone(),
-        WebhookEndpoint::new(url, SECRET).unwrap(),
-        &[0, 1],
-    );
-    let e = received("e");
+    let outbox = Outbox::new(db.clone(), endpoint(url), &[0, 1]);
+    let e = received(&outbox, "e");
     db.enqueue(&e).await.unwrap();
-    run_until(&outbox, &db, &e.id, 50, |s| s.failed_at.is_some()).await;
-    let st = db.outbox_event(&e.id).await.unwrap().unwrap();
+    run_until(&outbox, &db, &e, 50, |s| s.failed_at.is_some()).await;
+    let st = state(&db, &e).await;
     assert_eq!(
         (st.attempts, st.last_error.as_deref()),
         (2, Some("HTTP 503"))
@@ -244,35 +248,177 @@ async fn gives_up_after_the_schedule_with_the_reason() {
     assert_eq!(rx.requests().len(), 2);
 }
 
-#[tokio::test]
-async fn nothing_is_lost_across_a_restart() {
-    let dir = TempDir::new().unwrap();
-    let e = received("f");
-    {
-        // The process queues an event and dies before delivering it.
-        let db = db(&dir).await;
-        db.enqueue(&e).await.unwrap();
-    }
-    let db = db(&dir).await;
-    let (url, rx, _h) = receiver(0, vec![]).await;
-    let outbox = Outbox::new(
-        db.clone(),
-        WebhookEndpoint::new(url, SECRET).unwrap(),
-        &[0, 1],
-    );
-    outbox.clone().spawn();
-    outbox.notify();
+/// Wait until the receiver has `n` requests (or give up after 10 s).
+async fn wait_requests(rx: &Receiver, n: usize) -> Vec<(String, String)> {
     for _ in 0..100 {
-        if !rx.requests().is_empty() {
+        if rx.requests().len() >= n {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let got = rx.requests();
+    rx.requests()
+}
+
+#[tokio::test]
+async fn nothing_is_lost_across_a_restart() {
+    let dir = TempDir::new().unwrap();
+    let (url, rx, _h) = receiver(0, vec![]).await;
+    let e = {
+        // The process queues an event and dies before delivering it.
+        let db = db(&dir).await;
+        let outbox = Outbox::new(db.clone(), endpoint(url.clone()), &[0, 1]);
+        let e = received(&outbox, "f");
+        db.enqueue(&e).await.unwrap();
+        e
+    };
+    let db = db(&dir).await;
+    let outbox = Outbox::new(db.clone(), endpoint(url), &[0, 1]);
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    outbox.clone().spawn(stop_rx);
+    outbox.notify();
+    let got = wait_requests(&rx, 1).await;
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].0, e.id);
+    assert_eq!(got[0].0, e.row.id);
     assert_eq!(
-        got[0].1, e.payload,
+        got[0].1, e.row.payload,
         "the body is exactly the queued payload"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_mid_delivery_delivers_after_the_lease() {
+    let dir = TempDir::new().unwrap();
+    let (url, rx, _h) = receiver(0, vec![]).await;
+    let slow = url.join("/slow").unwrap();
+    let ep = |u: Url| {
+        vec![
+            WebhookEndpoint::new("default", u, &[SECRET])
+                .unwrap()
+                .with_timeout(Duration::from_secs(1))
+                .unwrap(),
+        ]
+    };
+    let e = {
+        let db = db(&dir).await;
+        let outbox = Outbox::new(db.clone(), ep(slow), &[0, 1]);
+        let e = received(&outbox, "g");
+        db.enqueue(&e).await.unwrap();
+        // The process dies while the receiver is still answering.
+        let attempt = tokio::spawn({
+            let outbox = outbox.clone();
+            async move { outbox.deliver_due().await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        attempt.abort();
+        e
+    };
+    let db = db(&dir).await;
+    let outbox = Outbox::new(db.clone(), ep(url), &[0, 1]);
+    let st = state(&db, &e).await;
+    assert!(
+        st.delivered_at.is_none() && st.failed_at.is_none(),
+        "{st:?}"
+    );
+    assert_eq!(
+        outbox.deliver_due().await.unwrap(),
+        0,
+        "still leased to the dead process"
+    );
+    run_until(&outbox, &db, &e, 60, |s| s.delivered_at.is_some()).await;
+    let ids: Vec<String> = rx.requests().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, vec![e.row.id.clone()]);
+}
+
+#[tokio::test]
+async fn a_timeout_is_a_failure_that_is_retried() {
+    let dir = TempDir::new().unwrap();
+    let db = db(&dir).await;
+    let (url, rx, _h) = receiver(0, vec![]).await;
+    let ep = WebhookEndpoint::new("default", url.join("/slow").unwrap(), &[SECRET])
+        .unwrap()
+        .with_timeout(Duration::from_millis(500))
+        .unwrap();
+    let outbox = Outbox::new(db.clone(), vec![ep], &[0, 60]);
+    let e = received(&outbox, "h");
+    db.enqueue(&e).await.unwrap();
+    outbox.deliver_due().await.unwrap();
+    let st = state(&db, &e).await;
+    assert_eq!(
+        (st.attempts, st.last_error.as_deref()),
+        (1, Some("timed out"))
+    );
+    assert!(st.delivered_at.is_none() && st.failed_at.is_none());
+    assert!(
+        st.next_attempt_at >= unix_now_ms() as i64 + 50_000,
+        "retried on the schedule"
+    );
+    assert!(rx.requests().is_empty());
+}
+
+#[tokio::test]
+async fn every_endpoint_gets_each_event_signed_with_its_own_secrets() {
+    let dir = TempDir::new().unwrap();
+    let db = db(&dir).await;
+    let (url_a, rx_a, _ha) = receiver(0, vec![]).await;
+    // B is mid-rotation: we sign with both; its receiver still only knows the old key.
+    let (url_b, rx_b, _hb) = receiver_with(0, SECRET_OLD, vec![]).await;
+    let endpoints = vec![
+        WebhookEndpoint::new("crm", url_a, &[SECRET]).unwrap(),
+        WebhookEndpoint::new("bi", url_b, &[SECRET_NEW, SECRET_OLD]).unwrap(),
+    ];
+    let outbox = Outbox::new(db.clone(), endpoints, &[0, 1]);
+    let e = received(&outbox, "i");
+    assert_eq!(e.endpoints, vec!["bi".to_string(), "crm".to_string()]);
+    db.enqueue(&e).await.unwrap();
+    for _ in 0..3 {
+        outbox.deliver_due().await.unwrap();
+    }
+    // Each receiver asserts the signature verifies with the secret it holds.
+    assert_eq!(rx_a.requests().len(), 1);
+    assert_eq!(rx_b.requests().len(), 1);
+    assert_eq!(
+        rx_a.requests()[0].0,
+        rx_b.requests()[0].0,
+        "one webhook-id per event"
+    );
+    for ep in ["crm", "bi"] {
+        let st = db.outbox_event(&e.row.id, ep).await.unwrap().unwrap();
+        assert!(st.delivered_at.is_some(), "{ep}: {st:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_that_answers_gone_is_disabled_and_others_go_on() {
+    let dir = TempDir::new().unwrap();
+    let db = db(&dir).await;
+    let (gone_url, gone_rx, _hg) = receiver(0, vec![StatusCode::GONE.into_response()]).await;
+    let (ok_url, ok_rx, _ho) = receiver(0, vec![]).await;
+    let endpoints = vec![
+        WebhookEndpoint::new("old", gone_url, &[SECRET]).unwrap(),
+        WebhookEndpoint::new("new", ok_url, &[SECRET]).unwrap(),
+    ];
+    let outbox = Outbox::new(db.clone(), endpoints, &[0, 1]);
+    let first = received(&outbox, "j1");
+    db.enqueue(&first).await.unwrap();
+    outbox.deliver_due().await.unwrap();
+    assert_eq!(
+        db.endpoint_disabled("old").await.unwrap().as_deref(),
+        Some("answered 410 Gone")
+    );
+    let second = received(&outbox, "j2");
+    db.enqueue(&second).await.unwrap();
+    for _ in 0..3 {
+        outbox.deliver_due().await.unwrap();
+    }
+    assert_eq!(gone_rx.requests().len(), 1, "nothing more after 410");
+    assert_eq!(ok_rx.requests().len(), 2);
+    let st = db
+        .outbox_event(&second.row.id, "old")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        st.failed_at.is_some() && st.delivered_at.is_none(),
+        "{st:?}"
     );
 }
