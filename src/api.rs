@@ -120,6 +120,7 @@ impl Api {
 
     pub async fn create_upload(&self, mime_type: &str) -> Result<UploadSession, Failure> {
         let req = CreateUploadRequest {
+            total_bytes: None,
             mime_type: mime_type.into(),
         };
         self.json("POST", "/uploads", Some(&req)).await

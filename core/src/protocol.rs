@@ -27,6 +27,8 @@ pub struct CreateCaptureLinkRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaptureLink {
+    /// Names the link for revocation: `DELETE /api/v1/capture-links/{id}`.
+    pub id: String,
     /// The link to send to the person who records. Carries a signed, scoped token.
     pub url: String,
     pub token: String,
@@ -40,6 +42,10 @@ pub struct CaptureLink {
 pub struct CreateUploadRequest {
     /// The MediaRecorder type, e.g. `video/webm;codecs=vp9,opus`.
     pub mime_type: String,
+    /// Size of an existing file being sent, when known up front (a picked file);
+    /// refused at once if over the limit. Recordings leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,19 +139,59 @@ pub struct Video {
     pub size: u64,
     /// Seconds.
     pub duration: Option<f64>,
+    /// `processing`, `ready` (playable, `video.received` sent) or `failed`.
+    #[serde(default = "processing")]
+    pub status: String,
+    /// Why processing failed, when it did: a stable code and a message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
 }
 
-/// The `video.received` webhook payload: exactly the seed's fields.
+fn processing() -> String {
+    "processing".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+/// The `video.received` webhook payload: the seed's fields, then what Architect
+/// needs to route it (the `hasVideoAttachment` attribute, queue hints) and when
+/// retention deletes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoReceived {
     pub conversation_id: String,
+    /// Our link resolver's share link, never a storage URL.
     pub media_url: String,
+    /// Our poster link, never a storage URL.
     pub thumbnail_url: Option<String>,
-    /// Seconds.
+    /// Seconds, as measured by processing.
     pub duration: f64,
     pub customer_id: Option<String>,
+    /// The type the browser recorded.
     pub mime_type: String,
+    pub video_id: String,
+    /// Always true: the participant attribute the Video_Ingestion_Webhook flow sets.
+    pub has_video_attachment: bool,
+    pub routing: RoutingHints,
+    /// RFC 3339 time after which the video and its renditions are deleted.
+    pub retention_expires: String,
+}
+
+/// Where Architect should route the conversation for review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoutingHints {
+    /// The queue that reviews video replies, `Async_Video_Review` by default.
+    pub queue_name: String,
+    /// The interaction's media type for routing.
+    pub media_type: String,
+    /// Conversation attributes to set, e.g. `hasVideoAttachment`.
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// Every error response: `{"error": {...}}`.

@@ -97,9 +97,14 @@ pub struct Settings {
     /// Endpoint that receives `video.received` (Standard Webhooks signed).
     #[arg(long, env = "VIDREPLY_WEBHOOK_URL")]
     pub webhook_url: Option<Url>,
-    /// `whsec_…` secret for the webhook signature.
+    /// `whsec_…` secret for the webhook signature; during a key rotation, several
+    /// separated by spaces (newest first): each delivery carries one signature per secret.
     #[arg(long, env = "VIDREPLY_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
+    /// More endpoints, as JSON: `[{"id":"crm","url":"https://…","secrets":["whsec_…"]}]`.
+    /// Each gets every event, signed with its own secrets; ids must be unique.
+    #[arg(long, env = "VIDREPLY_WEBHOOKS", hide_env_values = true)]
+    pub webhooks: Option<String>,
     /// Delays between webhook attempts, in seconds (Standard Webhooks schedule).
     #[arg(
         long,
@@ -108,6 +113,62 @@ pub struct Settings {
         default_value = "0,5,300,1800,7200,18000,36000,50400,72000,86400"
     )]
     pub webhook_schedule: Vec<u64>,
+
+    /// Days a video is kept; then retention deletes it, its renditions and its rows.
+    #[arg(long, env = "VIDREPLY_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=36500))]
+    pub retention_days: u64,
+    /// Hours after which an upload never completed is aborted and its parts deleted.
+    #[arg(long, env = "VIDREPLY_ABANDONED_UPLOAD_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub abandoned_upload_hours: u64,
+    /// Seconds between retention sweeps.
+    #[arg(
+        long,
+        env = "VIDREPLY_RETENTION_INTERVAL_SECONDS",
+        default_value_t = 3600
+    )]
+    pub retention_interval_seconds: u64,
+    /// Queue named in `video.received` routing hints.
+    #[arg(
+        long,
+        env = "VIDREPLY_REVIEW_QUEUE",
+        default_value = "Async_Video_Review"
+    )]
+    pub review_queue: String,
+
+    /// Processing workers in this server (0: run them as `vidreply-server worker` elsewhere).
+    #[arg(long, env = "VIDREPLY_PROCESSING_WORKERS", default_value_t = 1)]
+    pub processing_workers: u32,
+    /// Attempts at processing a video before it is marked failed.
+    #[arg(long, env = "VIDREPLY_PROCESSING_ATTEMPTS", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub processing_attempts: u32,
+    /// A worker holds its job this long between heartbeats; a crashed worker's job is
+    /// taken over after it, in seconds.
+    #[arg(long, env = "VIDREPLY_JOB_LEASE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub job_lease_seconds: u64,
+    /// Longest one ffmpeg run may take, in seconds.
+    #[arg(
+        long,
+        env = "VIDREPLY_PROCESSING_TIMEOUT_SECONDS",
+        default_value_t = 1800
+    )]
+    pub processing_timeout_seconds: u64,
+    /// ffmpeg program.
+    #[arg(long, env = "VIDREPLY_FFMPEG", default_value = "ffmpeg")]
+    pub ffmpeg: PathBuf,
+    /// ffprobe program.
+    #[arg(long, env = "VIDREPLY_FFPROBE", default_value = "ffprobe")]
+    pub ffprobe: PathBuf,
+    /// HLS renditions as `height:video-kbps`, comma-separated (at least 2).
+    #[arg(
+        long,
+        env = "VIDREPLY_HLS_RENDITIONS",
+        default_value = "360:800,720:2500"
+    )]
+    pub hls_renditions: String,
 
     /// Print a ready-to-open demo capture link on start (to stdout, never to the log).
     #[arg(long, env = "VIDREPLY_DEMO_LINK", default_value_t = true, action = clap::ArgAction::Set)]
@@ -156,9 +217,65 @@ impl std::fmt::Debug for Settings {
             .field("signing_secret", &hidden(&self.signing_secret))
             .field("webhook_url", &self.webhook_url.as_ref().map(Url::as_str))
             .field("webhook_secret", &hidden(&self.webhook_secret))
+            .field("webhooks", &hidden(&self.webhooks))
             .field("part_size", &self.part_size)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("presign_ttl_seconds", &self.presign_ttl_seconds)
             .finish_non_exhaustive()
+    }
+}
+
+/// One webhook endpoint as configured.
+#[derive(Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub id: String,
+    pub url: Url,
+    pub secrets: Vec<String>,
+}
+
+impl Settings {
+    /// Every configured endpoint: `VIDREPLY_WEBHOOK_URL` as `default`, then `VIDREPLY_WEBHOOKS`.
+    pub fn webhook_endpoints(&self) -> Result<Vec<WebhookConfig>, String> {
+        let mut all = Vec::new();
+        match (&self.webhook_url, &self.webhook_secret) {
+            (Some(url), Some(secret)) => all.push(WebhookConfig {
+                id: "default".into(),
+                url: url.clone(),
+                secrets: secret.split_whitespace().map(str::to_string).collect(),
+            }),
+            (Some(_), None) => {
+                return Err(
+                    "VIDREPLY_WEBHOOK_SECRET (whsec_…) is required with VIDREPLY_WEBHOOK_URL"
+                        .into(),
+                );
+            }
+            _ => {}
+        }
+        if let Some(json) = &self.webhooks {
+            let more: Vec<WebhookConfig> = serde_json::from_str(json).map_err(|e| {
+                // serde_json's message names the field and position, never the value.
+                format!("VIDREPLY_WEBHOOKS is not a valid endpoint list: {e}")
+            })?;
+            all.extend(more);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for e in &all {
+            let ok = !e.id.is_empty()
+                && e.id.len() <= 64
+                && e.id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                return Err(format!(
+                    "webhook endpoint id {:?} must be 1–64 letters, digits, - or _",
+                    e.id
+                ));
+            }
+            if !seen.insert(e.id.clone()) {
+                return Err(format!("webhook endpoint id {} is used twice", e.id));
+            }
+        }
+        Ok(all)
     }
 }

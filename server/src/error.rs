@@ -25,6 +25,8 @@ pub enum ApiError {
     #[error("{0}")]
     TokenExpired(String),
     #[error("{0}")]
+    TokenRevoked(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
@@ -62,6 +64,7 @@ impl ApiError {
             BadRequest(_) => ("bad_request", StatusCode::BAD_REQUEST),
             Unauthenticated(_) => ("unauthenticated", StatusCode::UNAUTHORIZED),
             TokenExpired(_) => ("token_expired", StatusCode::UNAUTHORIZED),
+            TokenRevoked(_) => ("token_revoked", StatusCode::UNAUTHORIZED),
             Forbidden(_) => ("forbidden", StatusCode::FORBIDDEN),
             NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
             Conflict(_) => ("conflict", StatusCode::CONFLICT),

@@ -6,7 +6,11 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod jobs;
+pub mod media;
 pub mod outbox;
+pub mod processing;
+pub mod retention;
 pub mod routes;
 pub mod secrets;
 pub mod state;
@@ -43,7 +47,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", data.join("vidreply.db").display()));
-    let db = db::Db::connect(&db_url)
+    let db = db::connect(&db_url)
         .await
         .map_err(|e| format!("database: {e}"))?;
     let (store, local): (Arc<dyn ObjectStore>, _) = match settings.storage {
@@ -83,22 +87,17 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             (Arc::new(S3Store::new(&cfg)?), None)
         }
     };
-    let outbox = match (&settings.webhook_url, &settings.webhook_secret) {
-        (Some(url), Some(secret)) => {
-            let endpoint = webhook::WebhookEndpoint::new(url.clone(), secret)?;
-            Some(outbox::Outbox::new(
-                db.clone(),
-                endpoint,
-                &settings.webhook_schedule,
-            ))
-        }
-        (Some(_), None) => {
-            return Err(
-                "VIDREPLY_WEBHOOK_SECRET (whsec_…) is required with VIDREPLY_WEBHOOK_URL".into(),
-            );
-        }
-        _ => None,
-    };
+    let media_settings = media::MediaSettings::from_settings(&settings)?;
+    let endpoints = settings
+        .webhook_endpoints()?
+        .into_iter()
+        .map(|c| {
+            let secrets: Vec<&str> = c.secrets.iter().map(String::as_str).collect();
+            webhook::WebhookEndpoint::new(&c.id, c.url, &secrets)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let outbox = (!endpoints.is_empty())
+        .then(|| outbox::Outbox::new(db.clone(), endpoints, &settings.webhook_schedule));
     Ok(AppState {
         settings: Arc::new(settings),
         db,
@@ -107,5 +106,26 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         tokens: Arc::new(token::TokenKeys::new(signing.as_bytes())),
         api_key: Arc::new(api_key),
         outbox,
+        jobs: jobs::JobsWake::default(),
+        media: Arc::new(media_settings),
     })
+}
+
+/// Start the background workers this process runs: webhook delivery, processing
+/// and retention. They stop, after their current step, when `stop` turns true.
+pub fn spawn_workers(
+    state: &AppState,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = Vec::new();
+    if let Some(outbox) = &state.outbox {
+        handles.push(outbox.clone().spawn(stop.clone()));
+    }
+    handles.extend(jobs::spawn(
+        state,
+        state.settings.processing_workers,
+        stop.clone(),
+    ));
+    handles.push(retention::spawn(state, stop));
+    handles
 }

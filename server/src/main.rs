@@ -41,9 +41,8 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    if let Some(outbox) = &state.outbox {
-        outbox.clone().spawn();
-    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = vidreply_server::spawn_workers(&state, stop_rx);
     if state.settings.demo_link {
         print_banner(&state, demo, &data_dir);
     }
@@ -51,6 +50,11 @@ async fn main() {
     if let Err(e) = server.await {
         eprintln!("vidreply-server: {e}");
         std::process::exit(1);
+    }
+    // Requests are done; let workers finish their current step, then exit.
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
     }
 }
 

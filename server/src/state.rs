@@ -21,6 +21,9 @@ pub struct AppState {
     pub api_key: Arc<String>,
     /// Durable webhook delivery, when a webhook endpoint is configured.
     pub outbox: Option<Outbox>,
+    /// Wakes processing workers when a job is queued.
+    pub jobs: crate::jobs::JobsWake,
+    pub media: Arc<crate::media::MediaSettings>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -33,6 +36,21 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// Check a capture token's signature, expiry and scope, and that it was not revoked.
+    pub async fn verify_token(
+        &self,
+        token: &str,
+        scope: crate::token::Scope,
+    ) -> Result<crate::token::Claims, ApiError> {
+        let claims = self.tokens.verify(token, scope)?;
+        if self.db.is_revoked(&claims.jti).await? {
+            return Err(ApiError::TokenRevoked(
+                "This link was withdrawn. Ask for a new link.".into(),
+            ));
+        }
+        Ok(claims)
+    }
+
     /// Check an integration's API key in constant time.
     pub fn check_api_key(&self, presented: &str) -> Result<(), ApiError> {
         if ct_eq(presented.as_bytes(), self.api_key.as_bytes()) {

@@ -61,10 +61,27 @@ pub fn issue_capture_link(
         q.append_pair("token", &token);
     }
     Ok(CaptureLink {
+        id: claims.jti.clone(),
         url: url.into(),
         token,
         conversation_id: req.conversation_id,
         customer_id: req.customer_id,
         expires_at: claims.exp,
     })
+}
+
+/// Revoke a capture link: its token is refused from now on, even mid-upload.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Bearer(key): Bearer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.check_api_key(&key)?;
+    check_id("id", &id, 64)?;
+    let now = unix_now() as i64;
+    // Tokens never outlive the longest TTL, so the row need not either.
+    let until = now + state.settings.capture_link_max_ttl_seconds as i64;
+    state.db.revoke_token(&id, now, until).await?;
+    tracing::info!(token_id = %id, "capture link revoked");
+    Ok(StatusCode::NO_CONTENT)
 }

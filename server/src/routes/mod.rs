@@ -3,7 +3,7 @@
 mod links;
 mod local_storage;
 mod uploads;
-mod videos;
+pub(crate) mod videos;
 
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ pub fn app(state: AppState) -> Router {
     let dist = state.settings.dist_dir.clone();
     let api = Router::new()
         .route("/capture-links", post(links::create))
+        .route("/capture-links/{id}", axum::routing::delete(links::revoke))
+        .route("/videos/{id}", get(uploads::video_status))
         .route("/uploads", post(uploads::create))
         .route("/uploads/{id}", axum::routing::delete(uploads::abort))
         .route("/uploads/{id}/sign", post(uploads::sign))
@@ -48,6 +50,8 @@ pub fn app(state: AppState) -> Router {
         .route("/storage/objects/{*key}", get(local_storage::get_object))
         .route("/v/{id}", get(videos::watch))
         .route("/v/{id}/media", get(videos::media))
+        .route("/v/{id}/poster.jpg", get(videos::poster))
+        .route("/v/{id}/hls/{*file}", get(videos::hls))
         .route("/healthz", get(|| async { "ok" }))
         .fallback_service(spa)
         .with_state(state)

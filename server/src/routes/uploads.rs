@@ -28,7 +28,7 @@ pub async fn create(
     Bearer(token): Bearer,
     ApiJson(req): ApiJson<CreateUploadRequest>,
 ) -> Result<(StatusCode, Json<UploadSession>), ApiError> {
-    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let claims = state.verify_token(&token, Scope::Record).await?;
     super::check_id("mimeType", &req.mime_type, 255)?;
     let container = container_of(&req.mime_type).ok_or_else(|| {
         ApiError::field(
@@ -37,6 +37,18 @@ pub async fn create(
         )
     })?;
     let s = &state.settings;
+    if let Some(total) = req.total_bytes.filter(|t| *t > s.max_upload_bytes) {
+        return Err(ApiError::TooLarge(format!(
+            "totalBytes is {total}; the largest accepted video is {} bytes.",
+            s.max_upload_bytes
+        )));
+    }
+    if req.total_bytes == Some(0) {
+        return Err(ApiError::field(
+            "totalBytes",
+            "totalBytes must be more than 0.",
+        ));
+    }
     let video_id = uuid::Uuid::new_v4().simple().to_string();
     let key = format!("videos/{video_id}/original.{}", container.extension());
     let storage_upload_id = state.store.create_multipart(&key, &req.mime_type).await?;
@@ -104,7 +116,7 @@ pub async fn sign(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<SignPartsRequest>,
 ) -> Result<Json<SignPartsResponse>, ApiError> {
-    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let claims = state.verify_token(&token, Scope::Record).await?;
     if req.part_numbers.is_empty() || req.part_numbers.len() > MAX_SIGN_BATCH {
         return Err(ApiError::field(
             "partNumbers",
@@ -143,7 +155,7 @@ pub async fn list_parts(
     Bearer(token): Bearer,
     Path(id): Path<String>,
 ) -> Result<Json<ListPartsResponse>, ApiError> {
-    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let claims = state.verify_token(&token, Scope::Record).await?;
     let upload = owned_upload(&state, &claims, &id).await?;
     ensure_open(&upload)?;
     let parts = state
@@ -159,7 +171,7 @@ pub async fn complete(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CompleteUploadRequest>,
 ) -> Result<Json<Video>, ApiError> {
-    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let claims = state.verify_token(&token, Scope::Record).await?;
     let upload = owned_upload(&state, &claims, &id).await?;
     complete::run(&state, upload, req).await.map(Json)
 }
@@ -169,7 +181,7 @@ pub async fn abort(
     Bearer(token): Bearer,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let claims = state.tokens.verify(&token, Scope::Record)?;
+    let claims = state.verify_token(&token, Scope::Record).await?;
     let upload = owned_upload(&state, &claims, &id).await?;
     if upload.status == status::COMPLETED {
         return Err(ApiError::Conflict(
@@ -190,4 +202,28 @@ pub async fn abort(
         .await?;
     tracing::info!(upload_id = %upload.id, "upload aborted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where a video stands: `processing`, `ready`, or `failed` with a code and message
+/// (a file that is not a video is refused here, after the upload completed).
+pub async fn video_status(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<Video>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("Video {id} does not exist."));
+    if id.len() > 64 {
+        return Err(not_found());
+    }
+    let video = state.db.video(&id).await?.ok_or_else(not_found)?;
+    // The integration's API key sees every video; a capture link only its conversation's.
+    if state.check_api_key(&token).is_err() {
+        let claims = state.verify_token(&token, Scope::Record).await?;
+        if claims.sub != video.conversation_id {
+            return Err(ApiError::Forbidden(
+                "This link does not allow access to that video.".into(),
+            ));
+        }
+    }
+    Ok(Json(complete::to_api(&state, &video)))
 }

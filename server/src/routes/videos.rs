@@ -50,19 +50,65 @@ pub async fn watch(
     Ok(Html(page("Video message", &body)).into_response())
 }
 
+/// The playable file: the processed MP4 once ready, the original until then.
 pub async fn media(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let video = find(&state, &id)
+    let video = found(&state, &id).await?;
+    let key = video.mp4_key.as_deref().unwrap_or(&video.object_key);
+    Ok(redirect_to(&state, key))
+}
+
+/// The poster image, made by the browser or by processing.
+pub async fn poster(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let video = found(&state, &id).await?;
+    let key = video
+        .poster_key
+        .ok_or_else(|| ApiError::NotFound("This video has no poster yet.".into()))?;
+    Ok(redirect_to(&state, &key))
+}
+
+/// A file of the HLS ladder. Playlists name their segments relative to
+/// themselves, so each one comes back here and gets its own fresh signature.
+pub async fn hls(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let video = found(&state, &id).await?;
+    // Server-made names only: `360p/seg_000.ts`; no `..`, no hidden or empty parts.
+    let safe = file.len() <= 128
+        && file.split('/').all(|part| {
+            !part.is_empty()
+                && !part.starts_with('.')
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        });
+    if !safe || video.hls_key.is_none() {
+        return Err(ApiError::NotFound("No such rendition file.".into()));
+    }
+    let key = format!("{}hls/{file}", crate::processing::video_prefix(&video.id));
+    Ok(redirect_to(&state, &key))
+}
+
+async fn found(state: &AppState, id: &str) -> Result<crate::db::VideoRow, ApiError> {
+    find(state, id)
         .await?
-        .ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))?;
+        .ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))
+}
+
+/// A temporary redirect to a freshly signed storage URL that is never cached.
+fn redirect_to(state: &AppState, key: &str) -> Response {
     let ttl = Duration::from_secs(state.settings.presign_ttl_seconds);
-    let url = state.store.sign_get(&video.object_key, ttl);
+    let url = state.store.sign_get(key, ttl);
     let mut res = Redirect::temporary(&url).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
-    Ok(res)
+    res
 }
 
 fn page(title: &str, body: &str) -> String {

@@ -322,9 +322,76 @@ impl ObjectStore for LocalStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        match tokio::fs::remove_file(self.object_path(key)?).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
-            _ => Ok(()),
+        let path = self.object_path(key)?;
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
         }
+        // Leave no empty folders behind: remove parents until one still holds something.
+        let objects = self.root.join("objects");
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(&objects) && *d != objects) {
+            if tokio::fs::remove_dir(d).await.is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(())
+    }
+
+    async fn download(&self, key: &str, dest: &Path) -> Result<u64, StorageError> {
+        match tokio::fs::copy(self.object_path(key)?, dest).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NoSuchObject),
+            r => r.map_err(io),
+        }
+    }
+
+    async fn upload_file(
+        &self,
+        key: &str,
+        src: &Path,
+        _content_type: &str,
+    ) -> Result<(), StorageError> {
+        let dest = self.object_path(key)?;
+        if let Some(dir) = dest.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(io)?;
+        }
+        // Copy beside, then rename: readers never see half a file.
+        let tmp = dest.with_extension("partial");
+        tokio::fs::copy(src, &tmp).await.map_err(io)?;
+        tokio::fs::rename(&tmp, &dest).await.map_err(io)
+    }
+
+    async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let objects = self.root.join("objects");
+        // Walk from the deepest folder the prefix names fully.
+        let dir_part = prefix.rsplit_once('/').map_or("", |(d, _)| d);
+        let start = if dir_part.is_empty() {
+            objects.clone()
+        } else {
+            objects.join(safe_rel(dir_part).ok_or(StorageError::NoSuchObject)?)
+        };
+        let mut keys = Vec::new();
+        let mut stack = vec![start];
+        while let Some(dir) = stack.pop() {
+            let mut rd = match tokio::fs::read_dir(&dir).await {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io(e)),
+            };
+            while let Some(entry) = rd.next_entry().await.map_err(io)? {
+                let path = entry.path();
+                if entry.file_type().await.map_err(io)?.is_dir() {
+                    stack.push(path);
+                } else if let Ok(rel) = path.strip_prefix(&objects) {
+                    let key = rel.to_string_lossy().replace('\\', "/");
+                    if key.starts_with(prefix) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
     }
 }

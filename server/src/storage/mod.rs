@@ -5,7 +5,9 @@
 
 pub mod local;
 mod s3;
+mod s3_files;
 
+use std::path::Path;
 use std::time::Duration;
 
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
@@ -67,6 +69,26 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// A URL to GET the object, valid for `ttl`. Never shown to people.
     fn sign_get(&self, key: &str, ttl: Duration) -> String;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Copy an object into a local file (processing reads it there); returns its size.
+    async fn download(&self, key: &str, dest: &Path) -> Result<u64, StorageError>;
+    /// Store a local file as an object.
+    async fn upload_file(
+        &self,
+        key: &str,
+        src: &Path,
+        content_type: &str,
+    ) -> Result<(), StorageError>;
+    /// Every key that starts with `prefix`.
+    async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError>;
+
+    /// Delete every object under `prefix` (a video's original and renditions).
+    async fn delete_prefix(&self, prefix: &str) -> Result<usize, StorageError> {
+        let keys = self.list_keys(prefix).await?;
+        for k in &keys {
+            self.delete(k).await?;
+        }
+        Ok(keys.len())
+    }
 }
 
 /// Keep one entry per part number: the last one given. SeaweedFS lists every upload

@@ -13,7 +13,7 @@ use vidreply_core::protocol::{CompletedPart, UploadedPart};
 use super::{ObjectStore, StorageError, dedupe_parts};
 
 /// Lifetime of the URLs the server signs for its own calls to S3.
-const SERVER_CALL_TTL: Duration = Duration::from_secs(60);
+pub(super) const SERVER_CALL_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct S3Config {
@@ -52,7 +52,7 @@ impl std::fmt::Debug for S3Store {
     }
 }
 
-fn unavailable(e: reqwest::Error) -> StorageError {
+pub(super) fn unavailable(e: reqwest::Error) -> StorageError {
     // reqwest errors can include the signed URL: keep only the kind.
     let kind = if e.is_timeout() {
         "timeout"
@@ -105,8 +105,20 @@ impl S3Store {
         self
     }
 
+    pub(super) fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+
+    pub(super) fn creds(&self) -> &Credentials {
+        &self.creds
+    }
+
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Send a request and return the body of a 2xx answer; S3 error codes are classified.
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<String, StorageError> {
+    pub(super) async fn send(&self, req: reqwest::RequestBuilder) -> Result<String, StorageError> {
         let res = req.send().await.map_err(unavailable)?;
         let status = res.status();
         let body = res.text().await.map_err(unavailable)?;
@@ -266,5 +278,22 @@ impl ObjectStore for S3Store {
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         let url = DeleteObject::new(&self.bucket, Some(&self.creds), key).sign(SERVER_CALL_TTL);
         self.send(self.http.delete(url)).await.map(|_| ())
+    }
+
+    async fn download(&self, key: &str, dest: &std::path::Path) -> Result<u64, StorageError> {
+        self.get_to_file(key, dest).await
+    }
+
+    async fn upload_file(
+        &self,
+        key: &str,
+        src: &std::path::Path,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        self.put_from_file(key, src, content_type).await
+    }
+
+    async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        self.keys_under(prefix).await
     }
 }

@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use vidreply_core::media::container_of;
-use vidreply_core::protocol::{CompleteUploadRequest, MAX_PARTS, Video, VideoReceived};
+use vidreply_core::protocol::{CompleteUploadRequest, Failure, MAX_PARTS, Video};
 
-use crate::clock::unix_now;
-use crate::db::{UploadRow, VideoRow, status};
+use crate::clock::{unix_now, unix_now_ms};
+use crate::db::{JobRow, UploadRow, VideoRow, status, video_status};
 use crate::error::ApiError;
+use crate::jobs::PROCESS_VIDEO;
 use crate::state::AppState;
 use crate::storage::{StorageError, etag_eq};
 
@@ -163,6 +164,7 @@ async fn assemble(
             container.extension()
         )));
     }
+    let created_at = unix_now() as i64;
     let video = VideoRow {
         id: upload.video_id.clone(),
         upload_id: upload.id.clone(),
@@ -172,27 +174,22 @@ async fn assemble(
         object_key: upload.object_key.clone(),
         size: total as i64,
         duration_ms: req.duration_ms.map(|d| d as i64),
-        created_at: unix_now() as i64,
+        created_at,
+        status: video_status::PROCESSING.into(),
+        failure_code: None,
+        failure_reason: None,
+        poster_key: None,
+        mp4_key: None,
+        hls_key: None,
+        retention_expires_at: Some(created_at + state.settings.retention_days as i64 * 86400),
     };
-    let out = to_api(state, &video);
-    let event = state.outbox.as_ref().map(|_| {
-        let payload = VideoReceived {
-            conversation_id: video.conversation_id.clone(),
-            media_url: out.media_url.clone(),
-            thumbnail_url: None,
-            duration: out.duration.unwrap_or(0.0),
-            customer_id: video.customer_id.clone(),
-            mime_type: video.mime_type.clone(),
-        };
-        crate::outbox::event("video.received", &payload)
-    });
-    state.db.insert_video(&video, event.as_ref()).await?;
-    tracing::info!(upload_id = %upload.id, video_id = %video.id, bytes = total, "upload completed");
-    if let (Some(outbox), Some(e)) = (&state.outbox, &event) {
-        tracing::info!(webhook_id = %e.id, video_id = %video.id, "video.received queued");
-        outbox.notify();
-    }
-    Ok(out)
+    // The video, the closed upload and its processing job: one transaction, so a
+    // crash leaves either nothing or a job that will run.
+    let job = JobRow::new(PROCESS_VIDEO, &video.id, unix_now_ms() as i64);
+    state.db.insert_video(&video, Some(&job), None).await?;
+    tracing::info!(upload_id = %upload.id, video_id = %video.id, bytes = total, "upload completed; processing queued");
+    state.jobs.notify();
+    Ok(to_api(state, &video))
 }
 
 /// Check the listed parts against what storage holds; returns the total size.
@@ -256,5 +253,10 @@ pub fn to_api(state: &AppState, v: &VideoRow) -> Video {
         mime_type: v.mime_type.clone(),
         size: v.size as u64,
         duration: v.duration_ms.map(|d| d as f64 / 1000.0),
+        status: v.status.clone(),
+        failure: v.failure_code.as_ref().map(|code| Failure {
+            code: code.clone(),
+            message: v.failure_reason.clone().unwrap_or_default(),
+        }),
     }
 }

@@ -1,0 +1,132 @@
+//! Processing workers: take leased jobs from the database queue, keep the lease
+//! alive while ffmpeg runs, and settle each job as done, retried or failed.
+//!
+//! Jobs survive restarts: a job whose worker died is taken over when its lease ends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use crate::clock::unix_now_ms;
+use crate::db::JobRow;
+use crate::processing::{self, JobError};
+use crate::state::AppState;
+
+/// The one job kind so far.
+pub const PROCESS_VIDEO: &str = "process_video";
+
+/// How often an idle worker looks for due jobs when nothing wakes it.
+const POLL: Duration = Duration::from_secs(2);
+/// Retry delays grow from this, doubling, up to `RETRY_CAP`.
+const RETRY_BASE: Duration = Duration::from_secs(5);
+const RETRY_CAP: Duration = Duration::from_secs(600);
+
+/// Wakes idle workers when a job is queued.
+#[derive(Debug, Clone, Default)]
+pub struct JobsWake(Arc<Notify>);
+
+impl JobsWake {
+    pub fn notify(&self) {
+        self.0.notify_waiters();
+    }
+}
+
+/// Start `n` workers; each stops when `stop` turns true, after its current job.
+pub fn spawn(
+    state: &AppState,
+    n: u32,
+    stop: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..n)
+        .map(|_| {
+            let (state, mut stop) = (state.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !*stop.borrow() {
+                    match run_one(&state).await {
+                        Ok(true) => continue,
+                        Ok(false) => {}
+                        Err(e) => tracing::error!(error = %e, "job queue: database error"),
+                    }
+                    tokio::select! {
+                        _ = tokio::time::timeout(POLL, state.jobs.0.notified()) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Claim and run one due job; false when there was none.
+pub async fn run_one(state: &AppState) -> Result<bool, sqlx::Error> {
+    let lease = Duration::from_secs(state.settings.job_lease_seconds);
+    let now = unix_now_ms() as i64;
+    let Some(job) = state
+        .db
+        .claim_job(now, now + lease.as_millis() as i64)
+        .await?
+    else {
+        return Ok(false);
+    };
+    tracing::info!(job_id = %job.id, video_id = %job.video_id, attempt = job.attempts, "job started");
+    let outcome = {
+        let work = processing::run(state, &job);
+        tokio::pin!(work);
+        let mut beat = tokio::time::interval(lease / 3);
+        beat.tick().await;
+        loop {
+            tokio::select! {
+                r = &mut work => break r,
+                _ = beat.tick() => {
+                    let until = unix_now_ms() as i64 + lease.as_millis() as i64;
+                    if !state.db.renew_job(&job.id, job.attempts, until).await? {
+                        // Another worker took it over (we were too slow): let it finish.
+                        tracing::warn!(job_id = %job.id, "job lease lost; abandoning this attempt");
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    };
+    settle(state, &job, outcome).await?;
+    Ok(true)
+}
+
+async fn settle(
+    state: &AppState,
+    job: &JobRow,
+    outcome: Result<(), JobError>,
+) -> Result<(), sqlx::Error> {
+    let now = unix_now_ms() as i64;
+    match outcome {
+        Ok(()) => {
+            tracing::info!(job_id = %job.id, video_id = %job.video_id, "job done");
+            state.db.finish_job(&job.id, now).await
+        }
+        Err(JobError::Permanent { code, message }) => {
+            tracing::warn!(job_id = %job.id, video_id = %job.video_id, %code, %message, "job failed");
+            state.db.video_failed(&job.video_id, code, &message).await?;
+            state.db.fail_job(&job.id, &message, now).await
+        }
+        Err(JobError::Retryable(message)) => {
+            if job.attempts >= i64::from(state.settings.processing_attempts) {
+                tracing::error!(job_id = %job.id, video_id = %job.video_id, attempts = job.attempts, %message, "job gave up");
+                let reason = format!("Processing failed {} times: {message}", job.attempts);
+                state
+                    .db
+                    .video_failed(&job.video_id, "processing_failed", &reason)
+                    .await?;
+                return state.db.fail_job(&job.id, &message, now).await;
+            }
+            let delay = RETRY_BASE
+                .saturating_mul(1 << (job.attempts.clamp(1, 16) - 1))
+                .min(RETRY_CAP);
+            tracing::warn!(job_id = %job.id, attempts = job.attempts, %message, retry_in_s = delay.as_secs(), "job will be retried");
+            state
+                .db
+                .retry_job(&job.id, now + delay.as_millis() as i64, &message, now)
+                .await
+        }
+    }
+}

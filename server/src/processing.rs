@@ -1,0 +1,154 @@
+//! Processing one video: fetch the original from storage, validate and convert it
+//! with ffmpeg (`media`), store the MP4, poster and HLS ladder beside it, then mark
+//! the video playable and queue `video.received` in one transaction.
+
+use vidreply_core::protocol::{RoutingHints, VideoReceived};
+
+use crate::db::{JobRow, Processed, VideoRow, video_status};
+use crate::media::{self, MediaError};
+use crate::state::AppState;
+use crate::storage::StorageError;
+
+/// How a job attempt ended badly.
+#[derive(Debug)]
+pub enum JobError {
+    /// Worth another attempt (storage down, ffmpeg crashed or timed out).
+    Retryable(String),
+    /// The input can never be processed; the video is marked failed with this code.
+    Permanent { code: &'static str, message: String },
+}
+
+impl From<StorageError> for JobError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NoSuchObject => JobError::Permanent {
+                code: "processing_failed",
+                message: "The uploaded video is no longer in storage.".into(),
+            },
+            e => JobError::Retryable(e.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        JobError::Retryable(format!("database: {e}"))
+    }
+}
+
+/// Where a video's files live in storage.
+pub fn video_prefix(video_id: &str) -> String {
+    format!("videos/{video_id}/")
+}
+
+pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
+    let Some(video) = state.db.video(&job.video_id).await? else {
+        // Deleted (retention) while queued: nothing to do.
+        return Ok(());
+    };
+    if video.status != video_status::PROCESSING {
+        return Ok(());
+    }
+    let tmp_root = state.settings.data_dir.join("tmp");
+    tokio::fs::create_dir_all(&tmp_root)
+        .await
+        .map_err(|e| JobError::Retryable(format!("work folder: {e}")))?;
+    let work = tempfile::tempdir_in(&tmp_root)
+        .map_err(|e| JobError::Retryable(format!("work folder: {e}")))?;
+    let ext = video.object_key.rsplit('.').next().unwrap_or("bin");
+    let input = work.path().join(format!("original.{ext}"));
+    state.store.download(&video.object_key, &input).await?;
+    let out = work.path().join("out");
+    let want_poster = video.poster_key.is_none();
+    let done = match media::process(&state.media, &input, &out, want_poster).await {
+        Ok(done) => done,
+        Err(e) => return Err(media_failure(state, &video, e).await),
+    };
+    let max_ms = state.settings.max_duration_seconds as i64 * 1000;
+    if done.duration_ms as i64 > max_ms {
+        return Err(JobError::Permanent {
+            code: "too_long",
+            message: format!(
+                "The video lasts {} s; the limit is {} s.",
+                done.duration_ms / 1000,
+                max_ms / 1000
+            ),
+        });
+    }
+    let prefix = video_prefix(&video.id);
+    let mut processed = Processed {
+        duration_ms: done.duration_ms as i64,
+        ..Default::default()
+    };
+    for (rel, path, content_type) in &done.files {
+        let key = format!("{prefix}{rel}");
+        state.store.upload_file(&key, path, content_type).await?;
+        if path == &done.mp4 {
+            processed.mp4_key = key;
+        } else if Some(path) == done.poster.as_ref() {
+            processed.poster_key = Some(key);
+        } else if rel.ends_with("master.m3u8") {
+            processed.hls_key = key;
+        }
+    }
+    let has_poster = processed.poster_key.is_some() || video.poster_key.is_some();
+    let event = state.outbox.as_ref().map(|o| {
+        o.event(
+            "video.received",
+            &received(state, &video, &processed, has_poster),
+        )
+    });
+    state
+        .db
+        .video_ready(&video.id, &processed, event.as_ref())
+        .await?;
+    tracing::info!(video_id = %video.id, duration_ms = processed.duration_ms, "video ready");
+    if let (Some(outbox), Some(e)) = (&state.outbox, &event) {
+        tracing::info!(webhook_id = %e.row.id, video_id = %video.id, "video.received queued");
+        outbox.notify();
+    }
+    Ok(())
+}
+
+/// A refused input is deleted (it is not a video we will keep); the rest may be retried.
+async fn media_failure(state: &AppState, video: &VideoRow, e: MediaError) -> JobError {
+    if e.retryable() {
+        return JobError::Retryable(e.to_string());
+    }
+    if let Err(del) = state.store.delete_prefix(&video_prefix(&video.id)).await {
+        tracing::warn!(video_id = %video.id, error = %del, "could not delete a refused upload; retention will");
+    }
+    JobError::Permanent {
+        code: e.code(),
+        message: e.to_string(),
+    }
+}
+
+/// The `video.received` payload: the seed's fields plus routing and retention.
+pub fn received(state: &AppState, v: &VideoRow, p: &Processed, has_poster: bool) -> VideoReceived {
+    let share = crate::routes::videos::share_url(state, &v.id);
+    let retention = v.retention_expires_at.unwrap_or_default();
+    let retention_expires = time::OffsetDateTime::from_unix_timestamp(retention)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+    VideoReceived {
+        conversation_id: v.conversation_id.clone(),
+        thumbnail_url: has_poster.then(|| format!("{share}/poster.jpg")),
+        media_url: share,
+        duration: p.duration_ms as f64 / 1000.0,
+        customer_id: v.customer_id.clone(),
+        mime_type: v.mime_type.clone(),
+        video_id: v.id.clone(),
+        has_video_attachment: true,
+        routing: RoutingHints {
+            queue_name: state.settings.review_queue.clone(),
+            media_type: "video".into(),
+            attributes: [("hasVideoAttachment".to_string(), "true".to_string())].into(),
+        },
+        retention_expires,
+    }
+}
