@@ -16,7 +16,7 @@ pub enum StorageKind {
 
 /// vidreply companion server.
 #[derive(Clone, Parser)]
-#[command(name = "vidreply-server", version, about)]
+#[command(name = "vidreply-server", version, about, args_override_self = true)]
 pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "VIDREPLY_BIND", default_value = "127.0.0.1:8080")]

@@ -207,3 +207,126 @@ async fn part_urls_are_bound_to_their_signature() {
     s.put_ok(url, part).await;
     assert_eq!(s.list(&token, &up.upload_id).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_revoked_capture_link_is_refused_even_mid_upload() {
+    let s = Server::start().await;
+    let link = s.link("conv-revoke").await;
+    let other = s.link("conv-revoke").await;
+    let up = s.create_upload(&link.token).await;
+    // Only the API key may revoke, and only a plausible id.
+    let r = s
+        .delete(
+            &format!("/api/v1/capture-links/{}", link.id),
+            Some(&link.token),
+        )
+        .await;
+    r.api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let r = s
+        .delete(
+            &format!("/api/v1/capture-links/{}", "x".repeat(65)),
+            Some(API_KEY),
+        )
+        .await;
+    r.field_error("id");
+    let r = s
+        .delete(&format!("/api/v1/capture-links/{}", link.id), Some(API_KEY))
+        .await;
+    r.expect_status(StatusCode::NO_CONTENT);
+    // Revoking twice is fine.
+    let r = s
+        .delete(&format!("/api/v1/capture-links/{}", link.id), Some(API_KEY))
+        .await;
+    r.expect_status(StatusCode::NO_CONTENT);
+
+    let r = s
+        .post(
+            "/api/v1/uploads",
+            Some(&link.token),
+            json!({ "mimeType": WEBM }),
+        )
+        .await;
+    r.api_error(StatusCode::UNAUTHORIZED, "token_revoked");
+    let r = s
+        .post(
+            &format!("/api/v1/uploads/{}/sign", up.upload_id),
+            Some(&link.token),
+            json!({ "partNumbers": [1] }),
+        )
+        .await;
+    r.api_error(StatusCode::UNAUTHORIZED, "token_revoked");
+    // Another link for the same conversation still works.
+    s.create_upload(&other.token).await;
+}
+
+#[tokio::test]
+async fn a_declared_size_over_the_limit_is_refused_on_create() {
+    let s = Server::start_with(&["--max-upload-bytes", "1000000"]).await;
+    let token = s.token("conv-size").await;
+    let r = s
+        .post(
+            "/api/v1/uploads",
+            Some(&token),
+            json!({ "mimeType": WEBM, "totalBytes": 1_000_001 }),
+        )
+        .await;
+    r.api_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let r = s
+        .post(
+            "/api/v1/uploads",
+            Some(&token),
+            json!({ "mimeType": WEBM, "totalBytes": 0 }),
+        )
+        .await;
+    r.field_error("totalBytes");
+    let r = s
+        .post(
+            "/api/v1/uploads",
+            Some(&token),
+            json!({ "mimeType": WEBM, "totalBytes": 1_000_000 }),
+        )
+        .await;
+    r.expect_status(StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn video_status_is_visible_to_its_conversation_and_the_api_key_only() {
+    let s = Server::start().await;
+    let token = s.token("conv-status").await;
+    let up = s.create_upload(&token).await;
+    let bytes = recording(PART_SIZE + 10);
+    let parts = chunks(&bytes);
+    let mut etags = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        etags.push(
+            s.upload_part(&token, &up.upload_id, i as u32 + 1, p.clone())
+                .await,
+        );
+    }
+    let refs: Vec<(u32, &str)> = etags
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i as u32 + 1, e.as_str()))
+        .collect();
+    let v = s.expect_video(
+        &s.complete(&token, &up.upload_id, &refs, None).await,
+        &bytes,
+    );
+    let path = format!("/api/v1/videos/{}", v.video_id);
+    s.get(&path, Some(&token))
+        .await
+        .expect_status(StatusCode::OK);
+    s.get(&path, Some(API_KEY))
+        .await
+        .expect_status(StatusCode::OK);
+    let stranger = s.token("conv-other").await;
+    s.get(&path, Some(&stranger))
+        .await
+        .api_error(StatusCode::FORBIDDEN, "forbidden");
+    s.get(&path, None)
+        .await
+        .api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    s.get("/api/v1/videos/nope", Some(API_KEY))
+        .await
+        .api_error(StatusCode::NOT_FOUND, "not_found");
+}

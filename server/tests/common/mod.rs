@@ -70,10 +70,15 @@ pub async fn call(app: Router, req: Request<Body>) -> Resp {
 
 impl Server {
     pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// A server with more settings (later flags win).
+    pub async fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().to_str().expect("utf-8 temp path").to_string();
         let dist = dir.path().join("dist").to_str().unwrap().to_string();
-        let settings = Settings::try_parse_from([
+        let mut args: Vec<String> = [
             "vidreply-server",
             "--data-dir",
             &data,
@@ -89,8 +94,12 @@ impl Server {
             API_KEY,
             "--signing-secret",
             SECRET,
-        ])
-        .expect("settings parse");
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let settings = Settings::try_parse_from(args).expect("settings parse");
         let state = build_state(settings).await.expect("state builds");
         Self {
             app: app(state.clone()),
