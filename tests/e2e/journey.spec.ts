@@ -47,14 +47,18 @@ for (const backend of ['local', 's3'] as Backend[]) {
       expect(hooks.verify(hook)).toBe(true);
       expect(hook.headers['webhook-id']).toMatch(/^msg_/);
       const payload = JSON.parse(hook.body);
-      expect(Object.keys(payload).sort()).toEqual(
-        ['conversationId', 'customerId', 'duration', 'mediaUrl', 'mimeType', 'thumbnailUrl'],
-      );
+      expect(Object.keys(payload).sort()).toEqual([
+        'conversationId', 'customerId', 'duration', 'hasVideoAttachment', 'mediaUrl', 'mimeType',
+        'retentionExpires', 'routing', 'thumbnailUrl', 'videoId',
+      ]);
+      expect(payload.hasVideoAttachment).toBe(true);
+      expect(payload.routing.queueName).toBe('Async_Video_Review');
       expect(payload.customerId).toBe('cust-42');
       expect(typeof payload.duration).toBe('number');
       expect(payload.duration).toBeGreaterThanOrEqual(2);
       expect(payload.duration).toBeLessThan(60);
-      expect(payload.thumbnailUrl).toBeNull();
+      // The poster and media links are ours too; the duration was measured by processing.
+      expect(payload.thumbnailUrl).toBe(`${payload.mediaUrl}/poster.jpg`);
       expect(payload.mimeType).toBe(recorded.mimeType);
       // mediaUrl is our link resolver, never a storage URL.
       expect(payload.mediaUrl.startsWith(`${server.url}/v/`)).toBe(true);
@@ -68,9 +72,17 @@ for (const backend of ['local', 's3'] as Backend[]) {
       // The share link resolves to a page that plays the video through a fresh signed URL.
       const watch = await page.request.get(payload.mediaUrl);
       expect(watch.status()).toBe(200);
+      // It plays as the processed MP4 (H.264/AAC, faststart) through a fresh signed URL.
       const media = await page.request.get(`${payload.mediaUrl}/media`);
       expect(media.status()).toBe(200);
-      expect(sha256(Buffer.from(await media.body()))).toBe(recorded.sha256);
+      const mp4 = await media.body();
+      expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
+      // faststart: the index (moov) comes right after ftyp, before the media data.
+      const next = mp4.readUInt32BE(0);
+      expect(mp4.subarray(next + 4, next + 8).toString('latin1')).toBe('moov');
+      const poster = await page.request.get(payload.thumbnailUrl);
+      expect(poster.status()).toBe(200);
+      expect([...(await poster.body()).subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
       // Nothing in the server's log carries a token or a signature.
       expect(server.logs()).not.toMatch(/X-Amz-Signature|signature=|token=/);
       expect(server.logs()).not.toContain(link.token);

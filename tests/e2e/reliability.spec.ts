@@ -51,6 +51,23 @@ for (const backend of ['local', 's3'] as Backend[]) {
       expect(sha256(stored)).toBe((await recordedSha256(page)).sha256);
     });
 
+    test('the server restarts mid-upload: the recording completes after it comes back', async ({ page }) => {
+      const l = await link(page, 'restart');
+      const uploadId = await startRecording(page, l.url);
+      if (backend === 'local') {
+        // Parts are on their way to the server when it goes down.
+        await expect.poll(async () => (await serverParts(server, l.token, uploadId)).length, { timeout: 60_000 })
+          .toBeGreaterThanOrEqual(1);
+      } else {
+        await page.waitForTimeout(1500);
+      }
+      await server.restart();
+      await page.waitForTimeout(1500);
+      const stored = await stopAndSend(page, server);
+      expect(sha256(stored)).toBe((await recordedSha256(page)).sha256);
+      expect(server.logs()).toMatch(/shutting down/);
+    });
+
     test('going offline three times mid-upload: it completes by itself', async ({ page, context }) => {
       const l = await link(page, 'offline');
       await startRecording(page, l.url);

@@ -1,5 +1,5 @@
 // Start the real vidreply server (release build) on a free port with a fresh data folder.
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,8 @@ export interface RunningServer {
   logs: () => string;
   /** What it printed for the person at the terminal (stdout). */
   banner: () => string;
+  /** Stop the process (SIGTERM) and start it again on the same port and data. */
+  restart: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startServer(backend: Backend, env: Record<string, string> 
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `vidreply-e2e-${backend}-`));
   const apiKey = `test-api-key-${Math.random().toString(36).slice(2)}`;
+  // The production shape: S3 for video and PostgreSQL for state, by settings only.
   const s3: Record<string, string> = backend === 's3' ? {
     VIDREPLY_STORAGE: 's3',
     VIDREPLY_S3_ENDPOINT: need('S3_ENDPOINT'),
@@ -43,48 +46,65 @@ export async function startServer(backend: Backend, env: Record<string, string> 
     VIDREPLY_S3_REGION: process.env.S3_REGION ?? 'us-east-1',
     VIDREPLY_S3_ACCESS_KEY_ID: need('AWS_ACCESS_KEY_ID'),
     VIDREPLY_S3_SECRET_ACCESS_KEY: need('AWS_SECRET_ACCESS_KEY'),
+    VIDREPLY_DATABASE_URL: freshDatabase(),
   } : { VIDREPLY_STORAGE: 'local' };
-  const child: ChildProcess = spawn(join(ROOT, 'target/release/vidreply-server'), [], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      VIDREPLY_BIND: `127.0.0.1:${port}`,
-      VIDREPLY_DATA_DIR: dataDir,
-      VIDREPLY_DIST_DIR: join(ROOT, 'dist'),
-      VIDREPLY_API_KEY: apiKey,
-      VIDREPLY_LOG: 'info',
-      ...s3,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const url = `http://127.0.0.1:${port}`;
   // stderr is the log; stdout only carries the start-up banner for a person.
   let out = '';
   let log = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (log += d));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
-    if (i > 300) throw new Error(`server did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(join(ROOT, 'target/release/vidreply-server'), [], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        VIDREPLY_BIND: `127.0.0.1:${port}`,
+        VIDREPLY_DATA_DIR: dataDir,
+        VIDREPLY_DIST_DIR: join(ROOT, 'dist'),
+        VIDREPLY_API_KEY: apiKey,
+        VIDREPLY_LOG: 'info',
+        ...s3,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (log += d));
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch { /* not up yet */ }
+      if (i > 300) throw new Error(`server did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const halt = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  await launch();
   return {
     url, apiKey, dataDir, backend,
     logs: () => log,
     banner: () => out,
+    restart: async () => { await halt(); await launch(); },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await halt();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A new, empty PostgreSQL database on the server scripts/test started. */
+function freshDatabase(): string {
+  const admin = need('POSTGRES_URL');
+  const name = `e2e_${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;
+  execFileSync('psql', ['-q', admin, '-c', `CREATE DATABASE ${name}`]);
+  return admin.replace(/\/postgres$/, `/${name}`);
 }
 
 function need(name: string): string {
