@@ -138,6 +138,7 @@ fn a_recording_is_stale_only_when_nothing_can_send_it() {
         part_size: 1,
         max_parts: 1,
         max_bytes: 1,
+        max_duration_ms: None,
         expires_at: ((now - 5_000.0) / 1000.0) as u64,
         parallelism: 1,
         retry: Default::default(),

@@ -57,6 +57,10 @@ pub struct UploadSession {
     pub max_parts: u32,
     /// Largest accepted recording, in bytes.
     pub max_bytes: u64,
+    /// Longest accepted recording, in milliseconds (the recorder stops there; the
+    /// server checks it again on complete and after processing measures it).
+    #[serde(default)]
+    pub max_duration_ms: Option<u64>,
     pub expires_at: u64,
     /// Part uploads to run at once (at most 6, the browser's per-host limit).
     #[serde(default = "default_parallelism")]

@@ -11,6 +11,8 @@ use crate::error::ApiError;
 pub enum Scope {
     /// Record and upload a video for the conversation.
     Record,
+    /// Watch the conversation's videos (share and tutorial links).
+    Watch,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +102,23 @@ mod tests {
             keys.verify(&expired, Scope::Record),
             Err(ApiError::TokenExpired(_))
         ));
+        // A watch token never records, and a record token never watches.
+        let watch = keys.issue(&Claims {
+            scope: Scope::Watch,
+            ..claims(now + 60)
+        });
+        assert!(matches!(
+            keys.verify(&watch, Scope::Record),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            keys.verify(&t, Scope::Watch),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert_eq!(
+            keys.verify(&watch, Scope::Watch).unwrap().scope,
+            Scope::Watch
+        );
         let other = TokenKeys::new(b"another-secret-another-secret-xx");
         assert!(matches!(
             other.verify(&t, Scope::Record),

@@ -74,6 +74,7 @@ pub async fn create(
             part_size: s.part_size,
             max_parts: MAX_PARTS,
             max_bytes: s.max_upload_bytes,
+            max_duration_ms: Some(s.max_duration_seconds * 1000),
             expires_at: row.expires_at as u64,
             parallelism: s.upload_parallelism,
             retry: s.retry_policy(),
