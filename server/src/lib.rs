@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod media;
 pub mod outbox;
 pub mod routes;
 pub mod secrets;
