@@ -87,7 +87,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             (Arc::new(S3Store::new(&cfg)?), None)
         }
     };
-    let media_settings = media::MediaSettings::from_settings(&settings)?;
+    let media_settings = processing::media_settings(&settings)?;
     let endpoints = settings
         .webhook_endpoints()?
         .into_iter()

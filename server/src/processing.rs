@@ -36,6 +36,17 @@ impl From<sqlx::Error> for JobError {
     }
 }
 
+/// The media settings from the server's settings.
+pub fn media_settings(s: &crate::config::Settings) -> Result<media::MediaSettings, String> {
+    Ok(media::MediaSettings {
+        ffmpeg: s.ffmpeg.clone(),
+        ffprobe: s.ffprobe.clone(),
+        renditions: media::Rendition::parse_list(&s.hls_renditions)?,
+        timeout: std::time::Duration::from_secs(s.processing_timeout_seconds),
+        ..Default::default()
+    })
+}
+
 /// Where a video's files live in storage.
 pub fn video_prefix(video_id: &str) -> String {
     format!("videos/{video_id}/")
@@ -80,16 +91,21 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
         duration_ms: done.duration_ms as i64,
         ..Default::default()
     };
-    for (rel, path, content_type) in &done.files {
-        let key = format!("{prefix}{rel}");
-        state.store.upload_file(&key, path, content_type).await?;
-        if path == &done.mp4 {
+    for f in &done.files {
+        let key = format!("{prefix}{}", f.key);
+        state.store.upload_file(&key, &f.path, f.content_type).await?;
+        if f.path == done.mp4 {
             processed.mp4_key = key;
-        } else if Some(path) == done.poster.as_ref() {
+        } else if Some(&f.path) == done.poster.as_ref() {
             processed.poster_key = Some(key);
-        } else if rel.ends_with("master.m3u8") {
+        } else if f.key == format!("{}/{}", media::HLS_DIR, media::HLS_MASTER) {
             processed.hls_key = key;
         }
+    }
+    if processed.mp4_key.is_empty() || processed.hls_key.is_empty() {
+        return Err(JobError::Retryable(
+            "processing made no MP4 or no HLS playlist".into(),
+        ));
     }
     let has_poster = processed.poster_key.is_some() || video.poster_key.is_some();
     let event = state.outbox.as_ref().map(|o| {
