@@ -316,4 +316,12 @@ impl Db {
         .await
         .map(|_| ())
     }
+
+    /// Readiness: the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
 }

@@ -327,4 +327,11 @@ impl ObjectStore for LocalStore {
             _ => Ok(()),
         }
     }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        let probe = self.root.join(format!(".ready-{}", uuid::Uuid::new_v4()));
+        tokio::fs::create_dir_all(&self.root).await.map_err(io)?;
+        tokio::fs::write(&probe, b"ok").await.map_err(io)?;
+        tokio::fs::remove_file(&probe).await.map_err(io)
+    }
 }

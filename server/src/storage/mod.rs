@@ -67,6 +67,8 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// A URL to GET the object, valid for `ttl`. Never shown to people.
     fn sign_get(&self, key: &str, ttl: Duration) -> String;
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Readiness: the backend answers and can be written to.
+    async fn ping(&self) -> Result<(), StorageError>;
 }
 
 /// Keep one entry per part number: the last one given. SeaweedFS lists every upload

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rusty_s3::actions::{
     AbortMultipartUpload, CompleteMultipartUpload, CreateMultipartUpload, DeleteObject, GetObject,
-    ListParts, UploadPart,
+    HeadBucket, ListParts, UploadPart,
 };
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use url::Url;
@@ -266,5 +266,10 @@ impl ObjectStore for S3Store {
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
         let url = DeleteObject::new(&self.bucket, Some(&self.creds), key).sign(SERVER_CALL_TTL);
         self.send(self.http.delete(url)).await.map(|_| ())
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        let url = HeadBucket::new(&self.bucket, Some(&self.creds)).sign(SERVER_CALL_TTL);
+        self.send(self.http.head(url)).await.map(|_| ())
     }
 }
