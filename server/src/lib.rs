@@ -3,12 +3,19 @@
 
 pub mod clock;
 pub mod config;
+pub mod config_file;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod health;
+pub mod limits;
+pub mod metrics;
 pub mod outbox;
+pub mod ratelimit;
 pub mod routes;
 pub mod secrets;
+pub mod security;
+pub mod shutdown;
 pub mod state;
 pub mod storage;
 pub mod token;
@@ -107,5 +114,6 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         tokens: Arc::new(token::TokenKeys::new(signing.as_bytes())),
         api_key: Arc::new(api_key),
         outbox,
+        shutdown: tokio_util::sync::CancellationToken::new(),
     })
 }

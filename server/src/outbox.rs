@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::unix_now_ms;
 use crate::db::{Db, EventFate, OutboxRow};
@@ -69,14 +70,23 @@ impl Outbox {
 
     /// Run the delivery worker until the process ends.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        self.spawn_until(CancellationToken::new())
+    }
+
+    /// Run the delivery worker until `stop` is cancelled; the round in progress
+    /// finishes first, so no attempt is cut off between sending and recording it.
+    pub fn spawn_until(self, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            loop {
+            while !stop.is_cancelled() {
                 match self.deliver_due().await {
                     Ok(n) if n as i64 == BATCH => continue,
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "webhook outbox: database error"),
                 }
-                let _ = tokio::time::timeout(POLL, self.wake.notified()).await;
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = tokio::time::timeout(POLL, self.wake.notified()) => {}
+                }
             }
         })
     }
@@ -96,6 +106,7 @@ impl Outbox {
             .endpoint
             .attempt(&ev.event_type, &ev.id, ev.payload.as_bytes())
             .await;
+        crate::metrics::webhook_attempt(&outcome);
         let now = unix_now_ms() as i64;
         let attempts = ev.attempts + 1;
         match outcome {

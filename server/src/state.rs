@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -21,6 +23,8 @@ pub struct AppState {
     pub api_key: Arc<String>,
     /// Durable webhook delivery, when a webhook endpoint is configured.
     pub outbox: Option<Outbox>,
+    /// Cancelled when the server starts shutting down: workers stop, `/readyz` says so.
+    pub shutdown: CancellationToken,
 }
 
 impl std::fmt::Debug for AppState {
