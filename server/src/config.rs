@@ -235,16 +235,16 @@ impl std::fmt::Debug for Settings {
         let hidden = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
         f.debug_struct("Settings")
             .field("bind", &self.bind)
-            .field("public_url", &self.public_url().as_str())
+            .field("public_url", &without_query(&self.public_url()))
             .field("data_dir", &self.data_dir)
             .field("storage", &self.storage)
-            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(Url::as_str))
+            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(without_query))
             .field("s3_bucket", &self.s3_bucket)
             .field("s3_access_key_id", &hidden(&self.s3_access_key_id))
             .field("s3_secret_access_key", &hidden(&self.s3_secret_access_key))
             .field("api_key", &hidden(&self.api_key))
             .field("signing_secret", &hidden(&self.signing_secret))
-            .field("webhook_url", &self.webhook_url.as_ref().map(Url::as_str))
+            .field("webhook_url", &self.webhook_url.as_ref().map(without_query))
             .field("webhook_secret", &hidden(&self.webhook_secret))
             .field("part_size", &self.part_size)
             .field("max_upload_bytes", &self.max_upload_bytes)
@@ -254,5 +254,20 @@ impl std::fmt::Debug for Settings {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("metrics_public", &self.metrics_public)
             .finish_non_exhaustive()
+    }
+}
+
+/// A URL fit for a log: no user, password, query or fragment (they may hold credentials).
+fn without_query(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    let had_query = u.query().is_some();
+    u.set_query(None);
+    u.set_fragment(None);
+    if had_query {
+        format!("{u}?<redacted>")
+    } else {
+        u.into()
     }
 }

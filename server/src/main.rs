@@ -18,7 +18,8 @@ async fn main() {
     // Logs go to stderr; stdout is only the start-up banner for the person at the terminal.
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match settings.log_format {
         LogFormat::Json => fmt.json().init(),
         LogFormat::Text => fmt.init(),
