@@ -97,7 +97,11 @@ impl Limits {
     }
 
     fn housekeep(&self) {
-        if self.seen.fetch_add(1, Ordering::Relaxed) % 1024 != 0 {
+        if !self
+            .seen
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1024)
+        {
             return;
         }
         if let Some(l) = &self.ip

@@ -41,7 +41,10 @@ pub fn app(state: AppState) -> Router {
         ));
     let put_part = put(local_storage::put_part)
         .layer(DefaultBodyLimit::disable())
-        .layer(from_fn_with_state(s.part_size, limits::part_body_limit))
+        .layer(from_fn_with_state(
+            s.part_size,
+            local_storage::part_body_limit,
+        ))
         .layer(from_fn_with_state(
             Duration::from_secs(s.part_timeout_seconds),
             limits::part_timeout,
