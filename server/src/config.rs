@@ -1,10 +1,19 @@
-//! Settings: every limit is a named setting with a default, from flags or environment.
+//! Settings: every limit is a named setting with a default, from flags, environment
+//! or a TOML file (`--config`); see [`crate::config_file`] for the precedence.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use url::Url;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, with the request's span fields.
+    Json,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StorageKind {
@@ -18,6 +27,9 @@ pub enum StorageKind {
 #[derive(Clone, Parser)]
 #[command(name = "vidreply-server", version, about, args_override_self = true)]
 pub struct Settings {
+    /// TOML file with settings (keys as in vidreply.example.toml); flags and environment win over it.
+    #[arg(long, env = "VIDREPLY_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "VIDREPLY_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -43,14 +55,19 @@ pub struct Settings {
     /// Where video bytes are kept.
     #[arg(long, env = "VIDREPLY_STORAGE", value_enum, default_value = "local")]
     pub storage: StorageKind,
+    /// S3 endpoint, e.g. `https://s3.eu-west-1.amazonaws.com` or `http://127.0.0.1:9000` (with storage = s3).
     #[arg(long, env = "VIDREPLY_S3_ENDPOINT")]
     pub s3_endpoint: Option<Url>,
+    /// S3 region the requests are signed for.
     #[arg(long, env = "VIDREPLY_S3_REGION", default_value = "us-east-1")]
     pub s3_region: String,
+    /// Bucket for videos (with storage = s3).
     #[arg(long, env = "VIDREPLY_S3_BUCKET")]
     pub s3_bucket: Option<String>,
+    /// S3 access key id (with storage = s3).
     #[arg(long, env = "VIDREPLY_S3_ACCESS_KEY_ID", hide_env_values = true)]
     pub s3_access_key_id: Option<String>,
+    /// S3 secret access key (with storage = s3).
     #[arg(long, env = "VIDREPLY_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
     /// Path-style bucket URLs (MinIO, SeaweedFS, Garage); false for virtual-host style.
@@ -180,9 +197,82 @@ pub struct Settings {
         default_value = "demo-conversation"
     )]
     pub demo_conversation_id: String,
+
+    /// Log filter, in `tracing` `EnvFilter` syntax (e.g. `info,vidreply_server=debug`).
+    #[arg(long, env = "VIDREPLY_LOG", default_value = "info")]
+    pub log: String,
+    /// Log line format on stderr.
+    #[arg(long, env = "VIDREPLY_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Origins allowed to frame the app (CSP `frame-ancestors`, besides 'self'): the Genesys Cloud
+    /// regions' app hosts. `'none'` forbids framing.
+    #[arg(
+        long,
+        env = "VIDREPLY_FRAME_ANCESTORS",
+        value_delimiter = ',',
+        value_parser = crate::security::parse_csp_source,
+        default_value = GENESYS_ORIGINS
+    )]
+    pub frame_ancestors: Vec<String>,
+    /// Other origins whose pages may call the API and PUT parts (CORS); none by default (same origin only).
+    #[arg(long, env = "VIDREPLY_CORS_ORIGINS", value_delimiter = ',', value_parser = crate::security::parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Requests one client IP may make per minute, sustained (0 turns the limit off).
+    #[arg(
+        long,
+        env = "VIDREPLY_RATE_LIMIT_IP_PER_MINUTE",
+        default_value_t = 6000
+    )]
+    pub rate_limit_ip_per_minute: u32,
+    /// Requests one client IP may make at once, above the sustained rate.
+    #[arg(long, env = "VIDREPLY_RATE_LIMIT_IP_BURST", default_value_t = 600)]
+    pub rate_limit_ip_burst: u32,
+    /// Requests to /api/v1/uploads* one capture token may make per minute (0 turns the limit off).
+    #[arg(
+        long,
+        env = "VIDREPLY_RATE_LIMIT_TOKEN_PER_MINUTE",
+        default_value_t = 600
+    )]
+    pub rate_limit_token_per_minute: u32,
+    /// Requests one capture token may make at once, above the sustained rate.
+    #[arg(long, env = "VIDREPLY_RATE_LIMIT_TOKEN_BURST", default_value_t = 120)]
+    pub rate_limit_token_burst: u32,
+    /// Take the client IP from the last X-Forwarded-For entry (only behind exactly one proxy that sets it).
+    #[arg(long, env = "VIDREPLY_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "VIDREPLY_JSON_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub json_body_limit: usize,
+    /// An API request that takes longer than this is answered 504 `timeout`, in seconds.
+    #[arg(long, env = "VIDREPLY_REQUEST_TIMEOUT_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_seconds: u64,
+    /// A part PUT that takes longer than this is answered 408 `timeout`, in seconds.
+    #[arg(long, env = "VIDREPLY_PART_TIMEOUT_SECONDS", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub part_timeout_seconds: u64,
+    /// On SIGTERM/SIGINT, how long in-flight requests may take to finish, in seconds.
+    #[arg(long, env = "VIDREPLY_SHUTDOWN_GRACE_SECONDS", default_value_t = 25)]
+    pub shutdown_grace_seconds: u64,
+    /// Serve GET /metrics without the API key (e.g. to a scraper on a private network).
+    #[arg(long, env = "VIDREPLY_METRICS_PUBLIC", default_value_t = false, action = clap::ArgAction::Set)]
+    pub metrics_public: bool,
 }
 
+/// Genesys Cloud's app hosts in every region (`apps.mypurecloud.com`, `apps.usw2.pure.cloud`, …).
+pub const GENESYS_ORIGINS: &str = "https://*.mypurecloud.com,https://*.mypurecloud.com.au,\
+https://*.mypurecloud.ie,https://*.mypurecloud.de,https://*.mypurecloud.jp,https://*.pure.cloud,\
+https://*.us-gov-pure.cloud";
+
 impl Settings {
+    /// Settings from the command line, the environment and the `--config` file.
+    pub fn load() -> Result<Self, crate::config_file::LoadError> {
+        crate::config_file::load_from(std::env::args_os())
+    }
+
     /// The retry policy browsers are told to use.
     pub fn retry_policy(&self) -> vidreply_core::RetryPolicy {
         vidreply_core::RetryPolicy {
@@ -206,21 +296,25 @@ impl std::fmt::Debug for Settings {
         let hidden = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
         f.debug_struct("Settings")
             .field("bind", &self.bind)
-            .field("public_url", &self.public_url().as_str())
+            .field("public_url", &without_query(&self.public_url()))
             .field("data_dir", &self.data_dir)
             .field("storage", &self.storage)
-            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(Url::as_str))
+            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(without_query))
             .field("s3_bucket", &self.s3_bucket)
             .field("s3_access_key_id", &hidden(&self.s3_access_key_id))
             .field("s3_secret_access_key", &hidden(&self.s3_secret_access_key))
             .field("api_key", &hidden(&self.api_key))
             .field("signing_secret", &hidden(&self.signing_secret))
-            .field("webhook_url", &self.webhook_url.as_ref().map(Url::as_str))
+            .field("webhook_url", &self.webhook_url.as_ref().map(without_query))
             .field("webhook_secret", &hidden(&self.webhook_secret))
             .field("webhooks", &hidden(&self.webhooks))
             .field("part_size", &self.part_size)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("presign_ttl_seconds", &self.presign_ttl_seconds)
+            .field("frame_ancestors", &self.frame_ancestors)
+            .field("cors_origins", &self.cors_origins)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("metrics_public", &self.metrics_public)
             .finish_non_exhaustive()
     }
 }
@@ -277,5 +371,20 @@ impl Settings {
             }
         }
         Ok(all)
+    }
+}
+
+/// A URL fit for a log: no user, password, query or fragment (they may hold credentials).
+fn without_query(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    let had_query = u.query().is_some();
+    u.set_query(None);
+    u.set_fragment(None);
+    if had_query {
+        format!("{u}?<redacted>")
+    } else {
+        u.into()
     }
 }

@@ -40,6 +40,16 @@ pub enum ApiError {
     NotAVideo(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("Too many requests; retry in {retry_after_secs} s.")]
+    RateLimited { retry_after_secs: u64 },
+    /// The server took too long to answer (a slow database or store).
+    #[error("{0}")]
+    Timeout(String),
+    /// The client took too long to send its request (a slow part upload).
+    #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
+    NotReady(String),
     #[error("Storage refused the upload ({0}).")]
     StorageRejected(String),
     #[error("storage is unavailable: {0}")]
@@ -75,6 +85,10 @@ impl ApiError {
             UnsupportedMediaType(_) => {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
+            RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            Timeout(_) => ("timeout", StatusCode::GATEWAY_TIMEOUT),
+            RequestTimeout(_) => ("timeout", StatusCode::REQUEST_TIMEOUT),
+            NotReady(_) => ("not_ready", StatusCode::SERVICE_UNAVAILABLE),
             StorageRejected(_) => ("storage_rejected", StatusCode::UNPROCESSABLE_ENTITY),
             Storage(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
@@ -111,6 +125,10 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut res = status.into_response();
+        if let ApiError::RateLimited { retry_after_secs } = &self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         res.extensions_mut().insert(PendingError {
             code,
             message,

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::unix_now_ms;
 use crate::db::JobRow;
@@ -32,17 +33,17 @@ impl JobsWake {
     }
 }
 
-/// Start `n` workers; each stops when `stop` turns true, after its current job.
+/// Start `n` workers; each stops when `stop` is cancelled, after its current job.
 pub fn spawn(
     state: &AppState,
     n: u32,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     (0..n)
         .map(|_| {
-            let (state, mut stop) = (state.clone(), stop.clone());
+            let (state, stop) = (state.clone(), stop.clone());
             tokio::spawn(async move {
-                while !*stop.borrow() {
+                while !stop.is_cancelled() {
                     match run_one(&state).await {
                         Ok(true) => continue,
                         Ok(false) => {}
@@ -50,7 +51,7 @@ pub fn spawn(
                     }
                     tokio::select! {
                         _ = tokio::time::timeout(POLL, state.jobs.0.notified()) => {}
-                        _ = stop.changed() => {}
+                        _ = stop.cancelled() => {}
                     }
                 }
             })

@@ -3,16 +3,23 @@
 
 pub mod clock;
 pub mod config;
+pub mod config_file;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod jobs;
+pub mod limits;
 pub mod media;
+pub mod metrics;
 pub mod outbox;
 pub mod processing;
+pub mod ratelimit;
 pub mod retention;
 pub mod routes;
 pub mod secrets;
+pub mod security;
+pub mod shutdown;
 pub mod state;
 pub mod storage;
 pub mod token;
@@ -108,18 +115,17 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         outbox,
         jobs: jobs::JobsWake::default(),
         media: Arc::new(media_settings),
+        shutdown: tokio_util::sync::CancellationToken::new(),
     })
 }
 
 /// Start the background workers this process runs: webhook delivery, processing
-/// and retention. They stop, after their current step, when `stop` turns true.
-pub fn spawn_workers(
-    state: &AppState,
-    stop: tokio::sync::watch::Receiver<bool>,
-) -> Vec<tokio::task::JoinHandle<()>> {
+/// and retention. They stop, after their current step, when `state.shutdown` is cancelled.
+pub fn spawn_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let stop = state.shutdown.clone();
     let mut handles = Vec::new();
     if let Some(outbox) = &state.outbox {
-        handles.push(outbox.clone().spawn(stop.clone()));
+        handles.push(outbox.clone().spawn_until(stop.clone()));
     }
     handles.extend(jobs::spawn(
         state,

@@ -1,23 +1,28 @@
 #![forbid(unsafe_code)]
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use vidreply_core::protocol::CreateCaptureLinkRequest;
-use vidreply_server::{Settings, app, build_state, routes::issue_capture_link};
+use vidreply_server::config::LogFormat;
+use vidreply_server::config_file::LoadError;
+use vidreply_server::{Settings, build_state, routes::issue_capture_link, shutdown};
 
 #[tokio::main]
 async fn main() {
-    let settings = Settings::parse();
-    let filter = EnvFilter::try_from_env("VIDREPLY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("VIDREPLY_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(LoadError::Cli(e)) => e.exit(),
+        Err(e @ LoadError::File(_)) => fail(2, e),
+    };
+    let filter = EnvFilter::try_new(&settings.log)
+        .unwrap_or_else(|e| fail(2, format!("VIDREPLY_LOG {:?}: {e}", settings.log)));
     // Logs go to stderr; stdout is only the start-up banner for the person at the terminal.
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        fmt.json().init()
-    } else {
-        fmt.init()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match settings.log_format {
+        LogFormat::Json => fmt.json().init(),
+        LogFormat::Text => fmt.init(),
     }
 
     tracing::info!(?settings, "starting");
@@ -27,35 +32,25 @@ async fn main() {
     let bind = settings.bind;
     let data_dir = settings.data_dir.clone();
     let demo = settings.demo_conversation_id.clone();
-    let state = match build_state(settings).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("vidreply-server: {e}");
-            std::process::exit(2);
-        }
-    };
-    let listener = match tokio::net::TcpListener::bind(bind).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("vidreply-server: cannot listen on {bind}: {e}");
-            std::process::exit(2);
-        }
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = vidreply_server::spawn_workers(&state, stop_rx);
+    let state = build_state(settings).await.unwrap_or_else(|e| fail(2, e));
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .unwrap_or_else(|e| fail(2, format!("cannot listen on {bind}: {e}")));
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "listening");
+    }
+    let workers = vidreply_server::spawn_workers(&state);
     if state.settings.demo_link {
         print_banner(&state, demo, &data_dir);
     }
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown());
-    if let Err(e) = server.await {
-        eprintln!("vidreply-server: {e}");
-        std::process::exit(1);
+    if let Err(e) = shutdown::serve(listener, state, workers).await {
+        fail(1, e);
     }
-    // Requests are done; let workers finish their current step, then exit.
-    let _ = stop_tx.send(true);
-    for w in workers {
-        let _ = w.await;
-    }
+}
+
+fn fail(code: i32, e: impl std::fmt::Display) -> ! {
+    eprintln!("vidreply-server: {e}");
+    std::process::exit(code)
 }
 
 /// Printed to stdout for the person running the server; never to the log.
@@ -67,10 +62,7 @@ fn print_banner(state: &vidreply_server::AppState, demo: String, data_dir: &std:
     };
     let link = match issue_capture_link(state, req) {
         Ok(l) => l,
-        Err(e) => {
-            eprintln!("vidreply-server: VIDREPLY_DEMO_CONVERSATION_ID: {e}");
-            std::process::exit(2);
-        }
+        Err(e) => fail(2, format!("VIDREPLY_DEMO_CONVERSATION_ID: {e}")),
     };
     let base = state.settings.public_url();
     let key_file = data_dir.join("api-key");
@@ -87,21 +79,4 @@ fn print_banner(state: &vidreply_server::AppState, demo: String, data_dir: &std:
         "  curl -s -X POST {base}api/v1/capture-links -H \"Authorization: Bearer $(cat {})\" \\\n    -H 'Content-Type: application/json' -d '{{\"conversationId\":\"conv-123\",\"customerId\":\"cust-9\"}}'\n",
         key_file.display()
     );
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down; finishing in-flight requests");
 }

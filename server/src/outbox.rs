@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::unix_now_ms;
 use crate::db::{Db, DueDelivery, EventFate, NewEvent, OutboxRow};
@@ -103,19 +104,19 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// Run the delivery worker until `stop` fires.
-    pub fn spawn(self, stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    /// Run the delivery worker until `stop` is cancelled; the round in progress
+    /// finishes first, so no attempt is cut off between sending and recording it.
+    pub fn spawn_until(self, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut stop = stop;
-            while !*stop.borrow() {
+            while !stop.is_cancelled() {
                 match self.deliver_due().await {
                     Ok(n) if n as i64 == BATCH => continue,
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "webhook outbox: database error"),
                 }
                 tokio::select! {
+                    _ = stop.cancelled() => {}
                     _ = tokio::time::timeout(POLL, self.wake.notified()) => {}
-                    _ = stop.changed() => {}
                 }
             }
         })
@@ -155,6 +156,7 @@ impl Outbox {
         let outcome = endpoint
             .attempt(&d.event_type, &d.id, d.payload.as_bytes())
             .await;
+        crate::metrics::webhook_attempt(&outcome);
         match outcome {
             Outcome::Delivered => {
                 tracing::info!(webhook_id = %d.id, endpoint = %d.endpoint_id, event_type = %d.event_type, attempts, %host, "webhook delivered");

@@ -93,7 +93,10 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
     };
     for f in &done.files {
         let key = format!("{prefix}{}", f.key);
-        state.store.upload_file(&key, &f.path, f.content_type).await?;
+        state
+            .store
+            .upload_file(&key, &f.path, f.content_type)
+            .await?;
         if f.path == done.mp4 {
             processed.mp4_key = key;
         } else if Some(&f.path) == done.poster.as_ref() {

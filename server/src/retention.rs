@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::unix_now;
 use crate::db::status;
@@ -73,12 +73,12 @@ pub async fn purge(state: &AppState, now_s: i64) -> Result<PurgeReport, PurgeErr
     Ok(report)
 }
 
-/// Sweep every `retention_interval_seconds` until `stop` turns true.
-pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
-    let (state, mut stop) = (state.clone(), stop);
+/// Sweep every `retention_interval_seconds` until `stop` is cancelled.
+pub fn spawn(state: &AppState, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    let (state, stop) = (state.clone(), stop);
     tokio::spawn(async move {
         let every = Duration::from_secs(state.settings.retention_interval_seconds.max(1));
-        while !*stop.borrow() {
+        while !stop.is_cancelled() {
             match purge(&state, unix_now() as i64).await {
                 Ok(r) if r != PurgeReport::default() => {
                     tracing::info!(
@@ -94,7 +94,7 @@ pub fn spawn(state: &AppState, stop: watch::Receiver<bool>) -> tokio::task::Join
             }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
-                _ = stop.changed() => {}
+                _ = stop.cancelled() => {}
             }
         }
     })

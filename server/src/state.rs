@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -24,6 +26,8 @@ pub struct AppState {
     /// Wakes processing workers when a job is queued.
     pub jobs: crate::jobs::JobsWake,
     pub media: Arc<crate::media::MediaSettings>,
+    /// Cancelled when the server starts shutting down: workers stop, `/readyz` says so.
+    pub shutdown: CancellationToken,
 }
 
 impl std::fmt::Debug for AppState {

@@ -344,6 +344,10 @@ async fn running_out_of_time_stops_the_tool_and_is_retryable() {
         .unwrap_err();
     assert!(matches!(e, MediaError::Tool { .. }), "{e:?}");
     assert!(e.retryable());
-    assert!(e.to_string().contains("VIDREPLY_PROCESSING_TIMEOUT_SECONDS"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("VIDREPLY_PROCESSING_TIMEOUT_SECONDS"),
+        "{e}"
+    );
     out_is_empty(&out);
 }

@@ -273,8 +273,8 @@ async fn nothing_is_lost_across_a_restart() {
     };
     let db = db(&dir).await;
     let outbox = Outbox::new(db.clone(), endpoint(url), &[0, 1]);
-    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
-    outbox.clone().spawn(stop_rx);
+    let stop = tokio_util::sync::CancellationToken::new();
+    outbox.clone().spawn_until(stop.clone());
     outbox.notify();
     let got = wait_requests(&rx, 1).await;
     assert_eq!(got.len(), 1);

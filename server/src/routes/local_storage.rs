@@ -175,3 +175,30 @@ pub async fn get_object(
         Err(e) => match e {},
     }
 }
+
+/// Middleware for part PUTs: a body longer than the part size (by its
+/// Content-Length) is refused before a byte is read, naming the limit. A body of
+/// unknown length is cut off at the part size by [`put_part`] itself.
+pub async fn part_body_limit(
+    State(limit): State<u64>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let header = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The body knows its length too (hyper takes it from Content-Length).
+    let known = Some(axum::body::HttpBody::size_hint(req.body()).lower()).filter(|n| *n > 0);
+    match header.max(known) {
+        Some(len) if len > limit => s3_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "EntityTooLarge",
+            &format!(
+                "The part is {len} bytes; parts may be at most {limit} bytes (VIDREPLY_PART_SIZE)."
+            ),
+        ),
+        _ => next.run(req).await,
+    }
+}

@@ -5,26 +5,27 @@ mod local_storage;
 mod uploads;
 pub(crate) mod videos;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use links::issue_capture_link;
 
 use crate::error::{REQUEST_ID, envelope};
 use crate::state::AppState;
-
-/// JSON bodies are small; part bytes go through their own route without this cap.
-const JSON_BODY_LIMIT: usize = 64 * 1024;
+use crate::{health, limits, metrics, ratelimit, security};
 
 pub fn app(state: AppState) -> Router {
-    let dist = state.settings.dist_dir.clone();
+    let s = state.settings.clone();
+    let dist = s.dist_dir.clone();
+    metrics::handle();
     let api = Router::new()
         .route("/capture-links", post(links::create))
         .route("/capture-links/{id}", axum::routing::delete(links::revoke))
@@ -35,27 +36,51 @@ pub fn app(state: AppState) -> Router {
         .route("/uploads/{id}/parts", get(uploads::list_parts))
         .route("/uploads/{id}/complete", post(uploads::complete))
         .fallback(|| async { crate::error::ApiError::NotFound("No such endpoint.".into()) })
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(60),
+        .layer(DefaultBodyLimit::max(s.json_body_limit))
+        .layer(from_fn_with_state(
+            Duration::from_secs(s.request_timeout_seconds),
+            limits::api_timeout,
         ));
+    let put_part = put(local_storage::put_part)
+        .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(
+            s.part_size,
+            local_storage::part_body_limit,
+        ))
+        .layer(from_fn_with_state(
+            Duration::from_secs(s.part_timeout_seconds),
+            limits::part_timeout,
+        ));
+    // The CSP names the origin of the URLs the store signs (S3, or this server).
+    let storage_origin = security::origin_of(&state.store.sign_get("csp-probe", Duration::ZERO));
+    let index_html = std::fs::read_to_string(dist.join("index.html")).ok();
+    let headers =
+        security::SecurityHeaders::new(&s, storage_origin.as_deref(), index_html.as_deref());
+    let limits = Arc::new(ratelimit::Limits::new(&s));
     let spa = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
-    Router::new()
+    let router = Router::new()
         .nest("/api/v1", api)
-        .route(
-            "/storage/parts/{upload}/{part}",
-            put(local_storage::put_part).layer(DefaultBodyLimit::disable()),
-        )
+        .route("/storage/parts/{upload}/{part}", put_part)
         .route("/storage/objects/{*key}", get(local_storage::get_object))
         .route("/v/{id}", get(videos::watch))
         .route("/v/{id}/media", get(videos::media))
         .route("/v/{id}/poster.jpg", get(videos::poster))
         .route("/v/{id}/hls/{*file}", get(videos::hls))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::serve))
+        .route_layer(from_fn(metrics::tag_route))
         .fallback_service(spa)
         .with_state(state)
-        .layer(axum::middleware::from_fn(envelope))
+        .layer(from_fn_with_state(limits, ratelimit::limit))
+        .layer(from_fn(envelope))
+        .layer(from_fn_with_state(Arc::new(headers), security::add_headers));
+    let router = match security::cors(&s) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(from_fn(metrics::track))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 // Path only: queries carry tokens and signatures and are never logged.

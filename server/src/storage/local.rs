@@ -43,10 +43,14 @@ fn io(e: std::io::Error) -> StorageError {
     StorageError::Unavailable(format!("local disk: {e}"))
 }
 
-/// Upload ids and keys come from the server, but never trust a path anyway.
+/// Upload ids and keys come from the server, but never trust a path anyway: only
+/// plain relative components, and no NUL (the OS refuses it: a 5xx, not a 404) or
+/// backslash (a separator elsewhere).
 fn safe_rel(rel: &str) -> Option<PathBuf> {
     let p = Path::new(rel);
-    let ok = !rel.is_empty() && p.components().all(|c| matches!(c, Component::Normal(_)));
+    let ok = !rel.is_empty()
+        && !rel.contains(['\0', '\\'])
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
     ok.then(|| p.to_path_buf())
 }
 
@@ -393,5 +397,12 @@ impl ObjectStore for LocalStore {
         }
         keys.sort();
         Ok(keys)
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        let probe = self.root.join(format!(".ready-{}", uuid::Uuid::new_v4()));
+        tokio::fs::create_dir_all(&self.root).await.map_err(io)?;
+        tokio::fs::write(&probe, b"ok").await.map_err(io)?;
+        tokio::fs::remove_file(&probe).await.map_err(io)
     }
 }

@@ -89,6 +89,8 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         }
         Ok(keys.len())
     }
+    /// Readiness: the backend answers and can be written to.
+    async fn ping(&self) -> Result<(), StorageError>;
 }
 
 /// Keep one entry per part number: the last one given. SeaweedFS lists every upload

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rusty_s3::actions::{
     AbortMultipartUpload, CompleteMultipartUpload, CreateMultipartUpload, DeleteObject, GetObject,
-    ListParts, UploadPart,
+    HeadBucket, ListParts, UploadPart,
 };
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use url::Url;
@@ -295,5 +295,10 @@ impl ObjectStore for S3Store {
 
     async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
         self.keys_under(prefix).await
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        let url = HeadBucket::new(&self.bucket, Some(&self.creds)).sign(SERVER_CALL_TTL);
+        self.send(self.http.head(url)).await.map(|_| ())
     }
 }

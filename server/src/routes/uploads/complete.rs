@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use tracing::Instrument;
 use vidreply_core::media::container_of;
 use vidreply_core::protocol::{CompleteUploadRequest, Failure, MAX_PARTS, Video};
 
@@ -44,7 +45,7 @@ pub async fn run(
     // Finish even if the caller hangs up or times out: a half-done completion
     // would leave the upload stuck in `completing`.
     let (st, up) = (state.clone(), upload.clone());
-    tokio::spawn(async move { settle(&st, &up, &req).await })
+    tokio::spawn(async move { settle(&st, &up, &req).await }.in_current_span())
         .await
         .map_err(|e| ApiError::Internal(format!("completion task: {e}")))?
 }
