@@ -1,7 +1,9 @@
 //! The HTTP surface: `fn app(state) -> Router`.
 
+mod health;
 mod links;
 mod local_storage;
+pub mod openapi;
 mod uploads;
 mod videos;
 
@@ -9,11 +11,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::routing::{get, post, put};
+use axum::routing::{get, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use links::issue_capture_link;
 
@@ -23,15 +28,39 @@ use crate::state::AppState;
 /// JSON bodies are small; part bytes go through their own route without this cap.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
 
+/// The `/api/v1` routes. `routes!` takes each handler's method and path from its
+/// `#[utoipa::path]`, so a route and its OpenAPI operation are one registration.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(links::create))
+        .routes(routes!(uploads::create))
+        .routes(routes!(uploads::abort))
+        .routes(routes!(uploads::sign))
+        .routes(routes!(uploads::list_parts))
+        .routes(routes!(uploads::complete))
+        .routes(routes!(openapi::serve))
+}
+
+/// Documented routes outside `/api/v1` that integrators use.
+fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(videos::watch))
+        .routes(routes!(videos::media))
+        .routes(routes!(health::healthz))
+}
+
+/// The OpenAPI document of the routes [`app`] serves (at `/api/v1/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let doc = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", api_routes())
+        .merge(public_routes())
+        .into_openapi();
+    openapi::finish(doc)
+}
+
 pub fn app(state: AppState) -> Router {
     let dist = state.settings.dist_dir.clone();
-    let api = Router::new()
-        .route("/capture-links", post(links::create))
-        .route("/uploads", post(uploads::create))
-        .route("/uploads/{id}", axum::routing::delete(uploads::abort))
-        .route("/uploads/{id}/sign", post(uploads::sign))
-        .route("/uploads/{id}/parts", get(uploads::list_parts))
-        .route("/uploads/{id}/complete", post(uploads::complete))
+    let api = Router::from(api_routes())
         .fallback(|| async { crate::error::ApiError::NotFound("No such endpoint.".into()) })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -46,9 +75,7 @@ pub fn app(state: AppState) -> Router {
             put(local_storage::put_part).layer(DefaultBodyLimit::disable()),
         )
         .route("/storage/objects/{*key}", get(local_storage::get_object))
-        .route("/v/{id}", get(videos::watch))
-        .route("/v/{id}/media", get(videos::media))
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(public_routes())
         .fallback_service(spa)
         .with_state(state)
         .layer(axum::middleware::from_fn(envelope))
