@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Exponential backoff with full jitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RetryPolicy {
     /// Delay ceiling for the first retry, in milliseconds.

@@ -14,17 +14,27 @@ pub fn etag_eq(a: &str, b: &str) -> bool {
 pub const MAX_PARTS: u32 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({
+    "conversationId": "conv-123", "customerId": "cust-9", "expiresInSeconds": 86400
+}))))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateCaptureLinkRequest {
+    /// The conversation the video belongs to (e.g. the Genesys conversation id):
+    /// printable, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub conversation_id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
     pub customer_id: Option<String>,
     /// How long the link stays usable; the server bounds it by its settings.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 60))]
     pub expires_in_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CaptureLink {
     /// Names the link for revocation: `DELETE /api/v1/capture-links/{id}`.
@@ -38,9 +48,14 @@ pub struct CaptureLink {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({
+    "mimeType": "video/webm;codecs=vp9,opus"
+}))))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUploadRequest {
     /// The MediaRecorder type, e.g. `video/webm;codecs=vp9,opus`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub mime_type: String,
     /// Size of an existing file being sent, when known up front (a picked file);
     /// refused at once if over the limit. Recordings leave it out.
@@ -49,6 +64,7 @@ pub struct CreateUploadRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadSession {
     pub upload_id: String,
@@ -75,12 +91,38 @@ fn default_parallelism() -> u32 {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({ "partNumbers": [1, 2] }))))]
 #[serde(rename_all = "camelCase")]
 pub struct SignPartsRequest {
+    /// Part numbers to sign, 1 to 10000, at most 100 at once.
+    #[cfg_attr(feature = "openapi", schema(schema_with = part_numbers_schema))]
     pub part_numbers: Vec<u32>,
 }
 
+#[cfg(feature = "openapi")]
+fn part_numbers_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Int32,
+                )))
+                .minimum(Some(1))
+                .maximum(Some(MAX_PARTS)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(100))
+        .description(Some(
+            "Part numbers to sign, 1 to 10000, at most 100 at once.",
+        ))
+        .build()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignedPart {
     pub part_number: u32,
@@ -95,21 +137,37 @@ pub struct SignedPart {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignPartsResponse {
     pub parts: Vec<SignedPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CompletedPart {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub part_number: u32,
+    /// The `ETag` storage answered the part's PUT with (quotes optional).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub etag: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({
+    "parts": [
+        { "partNumber": 1, "etag": "\"9b2cf535f27731c974343645a3985328\"" },
+        { "partNumber": 2, "etag": "\"6f5902ac237024bdd0c176cb93063dc4\"" }
+    ],
+    "totalBytes": 5243904,
+    "durationMs": 12400
+}))))]
 #[serde(rename_all = "camelCase")]
 pub struct CompleteUploadRequest {
+    /// Every part, numbered 1, 2, 3… in order.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10000))]
     pub parts: Vec<CompletedPart>,
     /// Total bytes the browser recorded; checked against the stored parts.
     #[serde(default)]
@@ -120,6 +178,7 @@ pub struct CompleteUploadRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UploadedPart {
     pub part_number: u32,
@@ -128,12 +187,14 @@ pub struct UploadedPart {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ListPartsResponse {
     pub parts: Vec<UploadedPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Video {
     pub video_id: String,
@@ -155,6 +216,7 @@ fn processing() -> String {
     "processing".into()
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
@@ -166,6 +228,7 @@ pub struct Failure {
 /// needs to route it (the `hasVideoAttachment` attribute, queue hints) and when
 /// retention deletes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VideoReceived {
     pub conversation_id: String,
@@ -187,6 +250,7 @@ pub struct VideoReceived {
 }
 
 /// Where Architect should route the conversation for review.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoutingHints {
@@ -200,18 +264,23 @@ pub struct RoutingHints {
 
 /// Every error response: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// Stable, machine-readable code, e.g. `invalid_field`.
+    #[cfg_attr(feature = "openapi", schema(example = "invalid_field"))]
     pub code: String,
     /// For a person; names the field when one is at fault.
     pub message: String,
+    /// The field at fault, as a path into the body: `parts[0].partNumber`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Equals the response's `x-request-id` header and the server's log lines.
     pub request_id: String,
 }

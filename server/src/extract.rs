@@ -41,7 +41,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Deserialize, reporting the path of the first bad field (`parts[0].etag`).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -60,7 +60,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         ApiError::field(field.clone(), format!("{field}: {msg}"))
-    })
+    })?;
+    // As `serde_json::from_slice` does: only whitespace may follow the value, so
+    // `{…}x` or two bodies back to back are refused, not half read.
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("The body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
 /// The bearer token of the `Authorization` header.
@@ -113,5 +118,20 @@ mod tests {
             parse_json::<CompleteUploadRequest>(b"{nope"),
             Err(ApiError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn refuses_anything_after_the_value() {
+        let ok = r#"{"parts":[{"partNumber":1,"etag":"x"}]}"#;
+        assert!(parse_json::<CompleteUploadRequest>(format!(" {ok} \n").as_bytes()).is_ok());
+        for bad in [format!("{ok}x"), format!("{ok}{ok}"), format!("{ok},")] {
+            assert!(
+                matches!(
+                    parse_json::<CompleteUploadRequest>(bad.as_bytes()),
+                    Err(ApiError::BadRequest(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 }

@@ -13,12 +13,31 @@ use crate::state::AppState;
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Liveness: no dependencies, so a slow database never gets the process restarted.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    operation_id = "healthz",
+    responses(
+        (status = 200, description = "The server is up.", body = String, content_type = "text/plain", example = "ok"),
+    ),
+)]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Readiness: the database and the video store answer; 503 `not_ready` otherwise
 /// (and while shutting down, so a load balancer stops sending new requests).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "meta",
+    operation_id = "readyz",
+    responses(
+        (status = 200, description = "The database and video storage answer.", body = Object, example = json!({"status": "ready"})),
+        (status = 503, response = crate::routes::openapi::NotReady),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     if state.shutdown.is_cancelled() {
         return Err(ApiError::NotReady("The server is shutting down.".into()));

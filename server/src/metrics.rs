@@ -152,6 +152,17 @@ pub fn job_finished(kind: &'static str, ok: bool) {
 }
 
 /// `GET /metrics`: Prometheus text, for the API key unless `metrics_public`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "meta",
+    operation_id = "metrics",
+    security(("apiKey" = []), ()),
+    responses(
+        (status = 200, description = "Prometheus text exposition.", body = String, content_type = "text/plain"),
+        (status = 401, response = crate::routes::openapi::Unauthenticated),
+    ),
+)]
 pub async fn serve(
     State(state): State<AppState>,
     bearer: Result<Bearer, ApiError>,

@@ -280,10 +280,7 @@ async fn logs_carry_no_credentials_or_signed_urls() {
         assert!(!log.contains(needle), "the log contains {needle:?}:\n{log}");
     }
     // Every line logged inside a request names it, also from work a handler spawns.
-    for event in [
-        "upload created",
-        "upload completed",
-    ] {
+    for event in ["upload created", "upload completed"] {
         let line = log.lines().find(|l| l.contains(event)).expect(event);
         assert!(line.contains("request_id="), "{line}");
     }

@@ -6,12 +6,32 @@ use axum::http::StatusCode;
 use vidreply_core::protocol::{CaptureLink, CreateCaptureLinkRequest};
 
 use super::check_id;
+use super::openapi::{BadInput, TooLarge, Unauthenticated, UnsupportedMediaType};
 use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Bearer};
 use crate::state::AppState;
 use crate::token::{Claims, Scope};
 
+/// Create a capture link for a conversation.
+///
+/// The link opens the recorder; its `token` lets the holder upload videos for this
+/// conversation only, until `expiresAt`.
+#[utoipa::path(
+    post,
+    path = "/capture-links",
+    tag = "capture links",
+    operation_id = "createCaptureLink",
+    security(("apiKey" = [])),
+    request_body = CreateCaptureLinkRequest,
+    responses(
+        (status = 201, description = "The capture link.", body = CaptureLink),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Bearer(key): Bearer,
@@ -71,6 +91,19 @@ pub fn issue_capture_link(
 }
 
 /// Revoke a capture link: its token is refused from now on, even mid-upload.
+#[utoipa::path(
+    delete,
+    path = "/capture-links/{id}",
+    tag = "capture links",
+    operation_id = "revokeCaptureLink",
+    security(("apiKey" = [])),
+    params(("id" = String, Path, description = "The capture link's `id`.")),
+    responses(
+        (status = 204, description = "Revoked (also when it already was)."),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+    ),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     Bearer(key): Bearer,

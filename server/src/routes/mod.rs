@@ -2,6 +2,7 @@
 
 mod links;
 mod local_storage;
+pub mod openapi;
 mod uploads;
 pub(crate) mod videos;
 
@@ -11,10 +12,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post, put};
+use axum::routing::{get, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use links::issue_capture_link;
 
@@ -22,19 +26,47 @@ use crate::error::{REQUEST_ID, envelope};
 use crate::state::AppState;
 use crate::{health, limits, metrics, ratelimit, security};
 
+/// The `/api/v1` routes. `routes!` takes each handler's method and path from its
+/// `#[utoipa::path]`, so a route and its OpenAPI operation are one registration.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(links::create))
+        .routes(routes!(links::revoke))
+        .routes(routes!(uploads::video_status))
+        .routes(routes!(uploads::create))
+        .routes(routes!(uploads::abort))
+        .routes(routes!(uploads::sign))
+        .routes(routes!(uploads::list_parts))
+        .routes(routes!(uploads::complete))
+        .routes(routes!(openapi::serve))
+}
+
+/// Documented routes outside `/api/v1` that integrators use.
+fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(videos::watch))
+        .routes(routes!(videos::media))
+        .routes(routes!(videos::poster))
+        .routes(routes!(videos::hls))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::serve))
+}
+
+/// The OpenAPI document of the routes [`app`] serves (at `/api/v1/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let doc = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", api_routes())
+        .merge(public_routes())
+        .into_openapi();
+    openapi::finish(doc)
+}
+
 pub fn app(state: AppState) -> Router {
     let s = state.settings.clone();
     let dist = s.dist_dir.clone();
     metrics::handle();
-    let api = Router::new()
-        .route("/capture-links", post(links::create))
-        .route("/capture-links/{id}", axum::routing::delete(links::revoke))
-        .route("/videos/{id}", get(uploads::video_status))
-        .route("/uploads", post(uploads::create))
-        .route("/uploads/{id}", axum::routing::delete(uploads::abort))
-        .route("/uploads/{id}/sign", post(uploads::sign))
-        .route("/uploads/{id}/parts", get(uploads::list_parts))
-        .route("/uploads/{id}/complete", post(uploads::complete))
+    let api = Router::from(api_routes())
         .fallback(|| async { crate::error::ApiError::NotFound("No such endpoint.".into()) })
         .layer(DefaultBodyLimit::max(s.json_body_limit))
         .layer(from_fn_with_state(
@@ -62,13 +94,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/storage/parts/{upload}/{part}", put_part)
         .route("/storage/objects/{*key}", get(local_storage::get_object))
-        .route("/v/{id}", get(videos::watch))
-        .route("/v/{id}/media", get(videos::media))
-        .route("/v/{id}/poster.jpg", get(videos::poster))
-        .route("/v/{id}/hls/{*file}", get(videos::hls))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::serve))
+        .merge(public_routes())
         .route_layer(from_fn(metrics::tag_route))
         .fallback_service(spa)
         .with_state(state)

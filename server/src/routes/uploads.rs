@@ -11,6 +11,10 @@ use vidreply_core::protocol::{
     SignPartsResponse, SignedPart, UploadSession, Video,
 };
 
+use super::openapi::{
+    BadInput, Conflict, Forbidden, NotFound, StorageUnavailable, TooLarge, Unauthenticated,
+    Unprocessable, UnsupportedMediaType,
+};
 use crate::clock::{unix_now, unix_now_ms};
 use crate::db::{UploadRow, status};
 use crate::error::ApiError;
@@ -23,6 +27,27 @@ mod complete;
 /// Parts one sign request may ask for.
 const MAX_SIGN_BATCH: usize = 100;
 
+/// Start an upload for the token's conversation.
+///
+/// The answer says how to cut the recording into parts (`partSize`), how many to send
+/// at once and how to retry.
+#[utoipa::path(
+    post,
+    path = "/uploads",
+    tag = "uploads",
+    operation_id = "createUpload",
+    security(("captureToken" = [])),
+    request_body = CreateUploadRequest,
+    responses(
+        (status = 201, description = "The upload session.", body = UploadSession),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 503, response = StorageUnavailable),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Bearer(token): Bearer,
@@ -111,6 +136,29 @@ fn ensure_open(upload: &UploadRow) -> Result<(), ApiError> {
     }
 }
 
+/// Sign part URLs.
+///
+/// PUT each part's bytes to its `url` (with `Content-MD5`) and keep the `ETag` of the
+/// answer. URLs are short-lived: ask again when one expires.
+#[utoipa::path(
+    post,
+    path = "/uploads/{id}/sign",
+    tag = "uploads",
+    operation_id = "signParts",
+    security(("captureToken" = [])),
+    params(("id" = String, Path, description = "The `uploadId` from `POST /api/v1/uploads`.")),
+    request_body = SignPartsRequest,
+    responses(
+        (status = 200, description = "One signed URL per requested part.", body = SignPartsResponse),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
 pub async fn sign(
     State(state): State<AppState>,
     Bearer(token): Bearer,
@@ -151,6 +199,24 @@ pub async fn sign(
     Ok(Json(SignPartsResponse { parts }))
 }
 
+/// List the parts storage holds, to resume an upload after a reload or a dropped
+/// connection.
+#[utoipa::path(
+    get,
+    path = "/uploads/{id}/parts",
+    tag = "uploads",
+    operation_id = "listParts",
+    security(("captureToken" = [])),
+    params(("id" = String, Path, description = "The `uploadId` from `POST /api/v1/uploads`.")),
+    responses(
+        (status = 200, description = "The stored parts, one entry per part number.", body = ListPartsResponse),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = StorageUnavailable),
+    ),
+)]
 pub async fn list_parts(
     State(state): State<AppState>,
     Bearer(token): Bearer,
@@ -166,6 +232,33 @@ pub async fn list_parts(
     Ok(Json(ListPartsResponse { parts }))
 }
 
+/// Complete the upload and get the video.
+///
+/// Every part is checked against storage (present, same ETag, every part but the
+/// last exactly `partSize`), then the object is assembled and its magic bytes
+/// checked. Idempotent: completing again answers the same video. A `part_missing`
+/// answer leaves the upload open.
+#[utoipa::path(
+    post,
+    path = "/uploads/{id}/complete",
+    tag = "uploads",
+    operation_id = "completeUpload",
+    security(("captureToken" = [])),
+    params(("id" = String, Path, description = "The `uploadId` from `POST /api/v1/uploads`.")),
+    request_body = CompleteUploadRequest,
+    responses(
+        (status = 200, description = "The video; `mediaUrl` is its share link.", body = Video),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 503, response = StorageUnavailable),
+    ),
+)]
 pub async fn complete(
     State(state): State<AppState>,
     Bearer(token): Bearer,
@@ -177,6 +270,23 @@ pub async fn complete(
     complete::run(&state, upload, req).await.map(Json)
 }
 
+/// Abort the upload (a retake): storage drops its parts.
+#[utoipa::path(
+    delete,
+    path = "/uploads/{id}",
+    tag = "uploads",
+    operation_id = "abortUpload",
+    security(("captureToken" = [])),
+    params(("id" = String, Path, description = "The `uploadId` from `POST /api/v1/uploads`.")),
+    responses(
+        (status = 204, description = "Aborted (also when it already was)."),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 503, response = StorageUnavailable),
+    ),
+)]
 pub async fn abort(
     State(state): State<AppState>,
     Bearer(token): Bearer,
@@ -207,6 +317,20 @@ pub async fn abort(
 
 /// Where a video stands: `processing`, `ready`, or `failed` with a code and message
 /// (a file that is not a video is refused here, after the upload completed).
+#[utoipa::path(
+    get,
+    path = "/videos/{id}",
+    tag = "videos",
+    operation_id = "getVideo",
+    security(("apiKey" = []), ("captureToken" = [])),
+    params(("id" = String, Path, description = "The `videoId`.")),
+    responses(
+        (status = 200, description = "The video and its processing status.", body = Video),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn video_status(
     State(state): State<AppState>,
     Bearer(token): Bearer,

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use super::openapi::NotFound;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -30,6 +31,21 @@ async fn find(state: &AppState, id: &str) -> Result<Option<crate::db::VideoRow>,
     })
 }
 
+/// The share link: the watch page of a video.
+///
+/// This is the `mediaUrl` of a video and of the `video.received` webhook. It never
+/// goes stale while the video exists.
+#[utoipa::path(
+    get,
+    path = "/v/{id}",
+    tag = "videos",
+    operation_id = "watchVideo",
+    params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
+    responses(
+        (status = 200, description = "The watch page.", body = String, content_type = "text/html"),
+        (status = 404, description = "A page saying the video does not exist or is no longer available.", body = String, content_type = "text/html"),
+    ),
+)]
 pub async fn watch(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -50,7 +66,23 @@ pub async fn watch(
     Ok(Html(page("Video message", &body)).into_response())
 }
 
-/// The playable file: the processed MP4 once ready, the original until then.
+/// The playable file (the processed MP4 once ready, the original until then),
+/// through a freshly signed storage URL.
+#[utoipa::path(
+    get,
+    path = "/v/{id}/media",
+    tag = "videos",
+    operation_id = "videoMedia",
+    params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
+    responses(
+        (status = 307, description = "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
+            headers(
+                ("location" = String, description = "The signed storage URL."),
+                ("cache-control" = String, description = "`no-store`."),
+            )),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn media(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -61,6 +93,21 @@ pub async fn media(
 }
 
 /// The poster image, made by the browser or by processing.
+#[utoipa::path(
+    get,
+    path = "/v/{id}/poster.jpg",
+    tag = "videos",
+    operation_id = "videoPoster",
+    params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
+    responses(
+        (status = 307, description = "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
+            headers(
+                ("location" = String, description = "The signed storage URL."),
+                ("cache-control" = String, description = "`no-store`."),
+            )),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn poster(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -72,8 +119,27 @@ pub async fn poster(
     Ok(redirect_to(&state, &key))
 }
 
-/// A file of the HLS ladder. Playlists name their segments relative to
-/// themselves, so each one comes back here and gets its own fresh signature.
+/// A file of the HLS ladder (`master.m3u8`, then each rendition's playlist and
+/// segments). Playlists name their segments relative to themselves, so each one
+/// comes back here and gets its own fresh signature.
+#[utoipa::path(
+    get,
+    path = "/v/{id}/hls/{file}",
+    tag = "videos",
+    operation_id = "videoHls",
+    params(
+        ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
+        ("file" = String, Path, description = "`master.m3u8`, or a path the playlists name, e.g. `360p/seg_000.ts`."),
+    ),
+    responses(
+        (status = 307, description = "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
+            headers(
+                ("location" = String, description = "The signed storage URL."),
+                ("cache-control" = String, description = "`no-store`."),
+            )),
+        (status = 404, response = NotFound),
+    ),
+)]
 pub async fn hls(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,

@@ -1,0 +1,361 @@
+//! The OpenAPI document of the HTTP surface, served at `GET /api/v1/openapi.json`.
+//!
+//! Schemas come from `vidreply-core` (its `openapi` feature), operations from the
+//! `#[utoipa::path]` annotations on the handlers, and `routes!` in `routes/mod.rs`
+//! registers each handler's route and operation together, so the document cannot
+//! list a route the server lacks. `server/tests/openapi.rs` checks the rest, and
+//! that `docs/openapi.json` is current.
+
+use std::sync::LazyLock;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde_json::{Value, json};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{Object, Schema, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
+use vidreply_core::protocol::{ErrorBody, ErrorEnvelope, VideoReceived};
+
+use crate::error::REQUEST_ID;
+
+/// Every `error.code` the server answers with. `ApiError::code_and_status` and the
+/// framework errors of `error::envelope` are the sources; a unit test below keeps
+/// this list complete.
+pub const ERROR_CODES: &[&str] = &[
+    "invalid_field",
+    "bad_request",
+    "unauthenticated",
+    "token_expired",
+    "token_revoked",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "conflict",
+    "part_missing",
+    "size_mismatch",
+    "too_large",
+    "unsupported_media_type",
+    "not_a_video",
+    "storage_rejected",
+    "storage_unavailable",
+    "rate_limited",
+    "timeout",
+    "not_ready",
+    "internal",
+];
+
+/// Security scheme names used by the handlers' `security(...)` annotations.
+pub const API_KEY: &str = "apiKey";
+pub const CAPTURE_TOKEN: &str = "captureToken";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "vidreply API",
+        version = "1",
+        description = "Capture links, resumable multipart video uploads and share links.\n\n\
+            Every error answers `{\"error\": {\"code\", \"message\", \"field\"?, \"requestId\"}}` \
+            with a stable `code`; every response carries `x-request-id`. Bad input gets a 4xx \
+            naming the field, never a 5xx.",
+        license(name = "UNLICENSED"),
+    ),
+    modifiers(&Security),
+    components(
+        schemas(ErrorEnvelope, ErrorBody, VideoReceived),
+        responses(
+            BadInput,
+            Unauthenticated,
+            Forbidden,
+            NotFound,
+            Conflict,
+            TooLarge,
+            UnsupportedMediaType,
+            Unprocessable,
+            StorageUnavailable,
+            RateLimited,
+            NotReady
+        ),
+    ),
+    tags(
+        (name = "capture links", description = "Links that let a person record a video for one conversation. Called by integrations (Genesys Data Actions, agent frames) with the API key."),
+        (name = "uploads", description = "Resumable multipart uploads, driven by the recorder with the capture token from its link. Part bytes go to the signed `url`s, not to this API."),
+        (name = "videos", description = "The link resolver: share links that never go stale. Public, no authentication."),
+        (name = "meta", description = "Health and this document."),
+    ),
+)]
+pub struct ApiDoc;
+
+/// Security schemes, and the closed list of error codes.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            API_KEY,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The integration API key (`VIDREPLY_API_KEY`, or the `api-key` file in \
+                         the data folder), sent as `Authorization: Bearer <API key>`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            CAPTURE_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `token` of a capture link (an HS256 JWT scoped to `record` and to \
+                         one conversation), sent as `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+        if let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("ErrorBody")
+            && let Some(RefOr::T(Schema::Object(code))) = body.properties.get_mut("code")
+        {
+            code.enum_values = Some(ERROR_CODES.iter().map(|c| json!(c)).collect());
+        }
+    }
+}
+
+/// A documented error answer: the envelope schema and one example per code.
+fn error_response(description: &str, examples: &[(&str, &str, Option<&str>)]) -> RefOr<Response> {
+    let mut content =
+        ContentBuilder::new().schema(Some(Ref::from_schema_name(ErrorEnvelope::name())));
+    if let [(code, message, field)] = examples {
+        content = content.example(Some(envelope_example(code, message, *field)));
+    } else {
+        content = content.examples_from_iter(examples.iter().map(|(code, message, field)| {
+            (
+                *code,
+                ExampleBuilder::new()
+                    .value(Some(envelope_example(code, message, *field)))
+                    .build(),
+            )
+        }));
+    }
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content.build())
+        .build()
+        .into()
+}
+
+fn envelope_example(code: &str, message: &str, field: Option<&str>) -> Value {
+    let mut error = json!({
+        "code": code,
+        "message": message,
+        "requestId": "6f0d7a53-2a4c-4f7e-9a51-0c1b8e2d9f10",
+    });
+    if let Some(f) = field {
+        error["field"] = json!(f);
+    }
+    json!({ "error": error })
+}
+
+/// Reusable error responses (`components/responses`), referenced by the handlers.
+macro_rules! error_responses {
+    ($($name:ident => $description:literal [$(($code:literal, $message:literal $(, $field:literal)?)),+ $(,)?];)+) => {$(
+        #[doc = $description]
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<Response>) {
+                let examples: &[(&str, &str, Option<&str>)] =
+                    &[$(($code, $message, None$(.or(Some($field)))?)),+];
+                (stringify!($name), error_response($description, examples))
+            }
+        }
+    )+};
+}
+
+error_responses! {
+    BadInput => "The body or a parameter is wrong. `invalid_field` names the field at fault in `field` (a path such as `parts[0].partNumber`); `bad_request` means the body is not JSON." [
+        ("invalid_field", "parts[0].partNumber: invalid type: string \"one\", expected u32", "parts[0].partNumber"),
+        ("bad_request", "The body is not valid JSON: expected value"),
+    ];
+    Unauthenticated => "No valid credential: the `Authorization: Bearer` header is missing or wrong (`unauthenticated`), or the capture link has expired (`token_expired`) or was revoked (`token_revoked`)." [
+        ("unauthenticated", "Missing Authorization: Bearer header."),
+        ("token_expired", "This link has expired. Ask for a new link."),
+        ("token_revoked", "This link was withdrawn. Ask for a new link."),
+    ];
+    Forbidden => "The credential is valid but does not allow this: another conversation's upload, or a token of another scope." [
+        ("forbidden", "This link does not allow access to that upload."),
+    ];
+    NotFound => "The upload or video does not exist; or the upload has expired or was cancelled." [
+        ("not_found", "Upload 2c4b0a1e-5d7f-4c8e-9b3a-1f2e3d4c5b6a does not exist."),
+    ];
+    Conflict => "The upload's state does not allow this now: already complete or being completed (`conflict`), a listed part is not on the server or differs (`part_missing`; upload it and complete again), or the sizes disagree (`size_mismatch`)." [
+        ("conflict", "This upload is already complete."),
+        ("part_missing", "Part 2 is not on the server; upload it, then complete again."),
+        ("size_mismatch", "The parts hold 5243904 bytes, but totalBytes says 5243000."),
+    ];
+    TooLarge => "The request body is larger than 64 KiB, or the recording is larger than the server's limit." [
+        ("too_large", "The request body is too large."),
+    ];
+    UnsupportedMediaType => "The body was not sent as `Content-Type: application/json`." [
+        ("unsupported_media_type", "Send the body as JSON with Content-Type: application/json."),
+    ];
+    Unprocessable => "The uploaded object is not a video of the declared type (`not_a_video`; the upload ends), or storage refused to assemble it (`storage_rejected`)." [
+        ("not_a_video", "The uploaded file is not a webm video."),
+        ("storage_rejected", "Storage refused the upload (EntityTooSmall)."),
+    ];
+    StorageUnavailable => "Video storage is unavailable; retry later. The upload is kept." [
+        ("storage_unavailable", "Video storage is unavailable; try again shortly."),
+    ];
+    RateLimited => "Too many requests from this address or with this capture token; retry after `Retry-After` seconds." [
+        ("rate_limited", "Too many requests; retry in 1 s."),
+    ];
+    NotReady => "The database or video storage does not answer, or the server is shutting down." [
+        ("not_ready", "The server is shutting down."),
+    ];
+}
+
+/// Finish a document built from the routes: every response carries `x-request-id`.
+pub(super) fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let header = || {
+        HeaderBuilder::new()
+            .schema(Object::with_type(Type::String))
+            .description(Some(
+                "Identifies the request in the server's logs; equals `error.requestId`.",
+            ))
+            .build()
+    };
+    let add = |r: &mut RefOr<Response>| {
+        if let RefOr::T(r) = r {
+            r.headers.insert(REQUEST_ID.into(), header());
+        }
+    };
+    // Every call but the probes and metrics is rate limited (crate::ratelimit).
+    let limited = |path: &str| !matches!(path, "/healthz" | "/readyz" | "/metrics");
+    for (path, item) in api.paths.paths.iter_mut() {
+        let limited = limited(path);
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if limited {
+                op.responses.responses.insert(
+                    "429".into(),
+                    RefOr::Ref(utoipa::openapi::Ref::from_response_name("RateLimited")),
+                );
+            }
+            op.responses.responses.values_mut().for_each(add);
+        }
+    }
+    if let Some(c) = api.components.as_mut() {
+        c.responses.values_mut().for_each(add);
+    }
+    api
+}
+
+/// The OpenAPI 3.1 document of this server (this very document).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    operation_id = "getOpenApi",
+    responses(
+        (status = 200, description = "The OpenAPI document; `docs/openapi.json` in the repository is a copy.", body = Value, content_type = "application/json"),
+    ),
+)]
+pub async fn serve() -> impl IntoResponse {
+    static DOC: LazyLock<String> = LazyLock::new(|| {
+        let mut json = super::openapi()
+            .to_pretty_json()
+            .expect("the OpenAPI document serializes");
+        json.push('\n');
+        json
+    });
+    ([(header::CONTENT_TYPE, "application/json")], DOC.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ApiError;
+
+    /// One of every variant; the `match` stops compiling when a variant is added,
+    /// so its code cannot be forgotten here and in [`ERROR_CODES`].
+    fn every_error() -> Vec<ApiError> {
+        let all = vec![
+            ApiError::field("f", "m"),
+            ApiError::BadRequest(String::new()),
+            ApiError::Unauthenticated(String::new()),
+            ApiError::Forbidden(String::new()),
+            ApiError::TokenExpired(String::new()),
+            ApiError::TokenRevoked(String::new()),
+            ApiError::RateLimited {
+                retry_after_secs: 1,
+            },
+            ApiError::Timeout(String::new()),
+            ApiError::RequestTimeout(String::new()),
+            ApiError::NotReady(String::new()),
+            ApiError::NotFound(String::new()),
+            ApiError::Conflict(String::new()),
+            ApiError::PartMissing {
+                message: String::new(),
+            },
+            ApiError::SizeMismatch(String::new()),
+            ApiError::TooLarge(String::new()),
+            ApiError::NotAVideo(String::new()),
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::StorageRejected(String::new()),
+            ApiError::Storage(String::new()),
+            ApiError::Internal(String::new()),
+        ];
+        for e in &all {
+            match e {
+                ApiError::InvalidField { .. }
+                | ApiError::BadRequest(_)
+                | ApiError::Unauthenticated(_)
+                | ApiError::Forbidden(_)
+                | ApiError::TokenExpired(_)
+                | ApiError::TokenRevoked(_)
+                | ApiError::RateLimited { .. }
+                | ApiError::Timeout(_)
+                | ApiError::RequestTimeout(_)
+                | ApiError::NotReady(_)
+                | ApiError::NotFound(_)
+                | ApiError::Conflict(_)
+                | ApiError::PartMissing { .. }
+                | ApiError::SizeMismatch(_)
+                | ApiError::TooLarge(_)
+                | ApiError::NotAVideo(_)
+                | ApiError::UnsupportedMediaType(_)
+                | ApiError::StorageRejected(_)
+                | ApiError::Storage(_)
+                | ApiError::Internal(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_error_code_is_documented() {
+        for e in every_error() {
+            let (code, _) = e.code_and_status();
+            assert!(ERROR_CODES.contains(&code), "{code} is not in ERROR_CODES");
+        }
+    }
+}
