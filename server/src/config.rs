@@ -23,6 +23,16 @@ pub enum StorageKind {
     S3,
 }
 
+/// What this process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// Serve HTTP and run the background workers (processing, webhooks, retention).
+    All,
+    /// Only the background workers: a separate processing machine sharing the
+    /// database and object storage with the HTTP servers.
+    Worker,
+}
+
 /// vidreply companion server.
 #[derive(Clone, Parser)]
 #[command(name = "vidreply-server", version, about, args_override_self = true)]
@@ -154,6 +164,9 @@ pub struct Settings {
     )]
     pub review_queue: String,
 
+    /// `all` serves HTTP and runs the workers; `worker` runs only the workers.
+    #[arg(long, env = "VIDREPLY_ROLE", value_enum, default_value = "all")]
+    pub role: Role,
     /// Processing workers in this server (0: run them as `vidreply-server worker` elsewhere).
     #[arg(long, env = "VIDREPLY_PROCESSING_WORKERS", default_value_t = 1)]
     pub processing_workers: u32,

@@ -32,7 +32,11 @@ async fn main() {
     let bind = settings.bind;
     let data_dir = settings.data_dir.clone();
     let demo = settings.demo_conversation_id.clone();
+    let role = settings.role;
     let state = build_state(settings).await.unwrap_or_else(|e| fail(2, e));
+    if role == vidreply_server::config::Role::Worker {
+        return shutdown::run_workers(state).await;
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .unwrap_or_else(|e| fail(2, format!("cannot listen on {bind}: {e}")));

@@ -64,6 +64,24 @@ pub async fn serve(
 }
 
 /// SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+/// Run only the background workers (`VIDREPLY_ROLE=worker`) until a signal, then
+/// let each finish its current step.
+pub async fn run_workers(state: AppState) {
+    let workers = crate::spawn_workers(&state);
+    tracing::info!(
+        workers = workers.len(),
+        "running as a worker: processing, webhooks, retention"
+    );
+    signal().await;
+    tracing::info!("shutting down; finishing the current jobs");
+    state.shutdown.cancel();
+    for w in workers {
+        if tokio::time::timeout(WORKER_GRACE, w).await.is_err() {
+            tracing::warn!("a background worker did not stop in time");
+        }
+    }
+}
+
 async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

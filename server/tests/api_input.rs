@@ -305,3 +305,18 @@ async fn text_declared_as_webm_is_not_a_video() {
         .await
         .api_error(StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn ids_made_only_of_invisible_characters_are_refused() {
+    let s = Server::start().await;
+    for id in ["\u{FEFF}", "\u{200B}\u{200B}", " \u{2060} "] {
+        let r = s
+            .post(
+                "/api/v1/capture-links",
+                Some(API_KEY),
+                serde_json::json!({ "conversationId": id }),
+            )
+            .await;
+        r.field_error("conversationId");
+    }
+}

@@ -305,3 +305,49 @@ async fn retention_forgets_videos_and_abandoned_uploads_with_a_controlled_clock(
         0
     );
 }
+
+#[tokio::test]
+async fn a_separate_worker_process_processes_what_the_web_server_queued() {
+    let s = server(&["--processing-workers", "0"]).await;
+    let v = send(&s, "conv-worker", &recording()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidreply-server"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("VIDREPLY_")) {
+        cmd.env_remove(k);
+    }
+    let mut worker = cmd
+        .args(["--role", "worker", "--data-dir", s.data().to_str().unwrap()])
+        .args(["--bind", &bind, "--public-url", common::PUBLIC_URL])
+        .args(["--api-key", API_KEY, "--signing-secret", common::SECRET])
+        .args(["--part-size", "65536", "--demo-link", "false"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut ready = None;
+    for _ in 0..600 {
+        let st = status(&s, &v.video_id).await;
+        if st.status != "processing" {
+            ready = Some(st);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ready = ready.expect("the worker processed the video");
+    assert_eq!(ready.status, "ready", "{ready:?}");
+    assert!(
+        std::net::TcpStream::connect(&bind).is_err(),
+        "a worker serves no HTTP"
+    );
+    Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(worker.wait().unwrap().success(), "exits 0 on SIGTERM");
+}

@@ -121,7 +121,12 @@ pub fn app(state: AppState) -> Router {
 /// Validate an identifier we store and echo back: printable, bounded.
 pub(crate) fn check_id(field: &str, value: &str, max: usize) -> Result<(), crate::error::ApiError> {
     use crate::error::ApiError;
-    if value.trim().is_empty() {
+    // Zero-width and other invisible characters alone do not make an id.
+    let invisible = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+    };
+    if value.chars().all(invisible) {
         return Err(ApiError::field(
             field,
             format!("{field} must not be empty."),
