@@ -284,3 +284,42 @@ pub struct ErrorBody {
     /// Equals the response's `x-request-id` header and the server's log lines.
     pub request_id: String,
 }
+
+/// An agent sends a recorded answer to a customer on a channel: the server emits
+/// `agent.video.send` for the Outbound_Video_Notification flow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({
+    "targetChannel": "sms", "targetAddress": "+4915112345678",
+    "subject": "Your video answer", "body": "Here is the answer to your question."
+}))))]
+#[serde(rename_all = "camelCase")]
+pub struct SendVideoRequest {
+    /// `sms`, `email`, `whatsapp` or `webmessaging`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
+    pub target_channel: String,
+    /// A phone number in E.164 (`sms`, `whatsapp`), an email address, or a
+    /// web-messaging conversation id.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
+    pub target_address: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub subject: Option<String>,
+    /// Text sent with the share link; the link is appended by the server.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub body: Option<String>,
+}
+
+/// The seed's `agent.video.send` payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentVideoSend {
+    pub target_channel: String,
+    pub target_address: String,
+    /// The video id; people get the share link in `body`, never a storage URL.
+    pub media_id: String,
+    pub subject: String,
+    pub body: String,
+}

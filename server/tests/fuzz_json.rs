@@ -39,6 +39,8 @@ struct Endpoint {
     template: String,
     uri: String,
     scheme: String,
+    /// Takes the API key and a capture token alike.
+    either: bool,
     /// Schema of the request body, `$ref`s resolved on use.
     schema: Value,
     example: Value,
@@ -112,6 +114,8 @@ fn fixture() -> Fixture {
                 .as_object()
                 .and_then(|s| s.keys().next().cloned())
                 .unwrap_or_default();
+            // An endpoint that takes either credential has no "other" one.
+            let either = op["security"].as_array().is_some_and(|a| a.len() > 1);
             let mut paths = Vec::new();
             places(&example, &mut Vec::new(), &mut paths);
             endpoints.push(Endpoint {
@@ -120,6 +124,7 @@ fn fixture() -> Fixture {
                 uri: template.replace("{id}", &upload),
                 template: template.clone(),
                 scheme,
+                either,
                 schema,
                 example,
                 paths,
@@ -698,6 +703,7 @@ fn authorization(f: &Fixture, ep: &Endpoint, auth: Auth) -> Option<String> {
         Auth::WrongScheme => Some("Basic dXNlcjpwYXNzd29yZA==".into()),
         Auth::EmptyBearer => Some("Bearer ".into()),
         Auth::Garbage => Some("Bearer eyJhbGciOiJub25lIn0.e30.".into()),
+        Auth::Other if ep.either => Some("Bearer neither-a-key-nor-a-token".into()),
         Auth::Other => Some(format!("Bearer {other}")),
     }
 }

@@ -3,6 +3,7 @@
 mod links;
 mod local_storage;
 pub mod openapi;
+mod send;
 mod uploads;
 pub(crate) mod videos;
 
@@ -33,6 +34,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(links::create))
         .routes(routes!(links::revoke))
         .routes(routes!(uploads::video_status))
+        .routes(routes!(send::send))
         .routes(routes!(uploads::create))
         .routes(routes!(uploads::abort))
         .routes(routes!(uploads::sign))

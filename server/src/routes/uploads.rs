@@ -336,19 +336,49 @@ pub async fn video_status(
     Bearer(token): Bearer,
     Path(id): Path<String>,
 ) -> Result<Json<Video>, ApiError> {
+    let video = authorized_video(&state, &token, &id, Scope::Record).await?;
+    Ok(Json(complete::to_api(&state, &video)))
+}
+
+/// A video the bearer may act on: the API key sees every video; a capture token
+/// of `scope` only its own conversation's.
+pub(super) async fn authorized_video(
+    state: &AppState,
+    bearer: &str,
+    id: &str,
+    scope: Scope,
+) -> Result<crate::db::VideoRow, ApiError> {
+    let who = authenticate(state, bearer, scope).await?;
+    video_for(state, who.as_ref(), id).await
+}
+
+/// Who is calling: `None` for the integration's API key, else a capture token's claims.
+pub(super) async fn authenticate(
+    state: &AppState,
+    bearer: &str,
+    scope: Scope,
+) -> Result<Option<Claims>, ApiError> {
+    match state.check_api_key(bearer) {
+        Ok(()) => Ok(None),
+        Err(_) => Ok(Some(state.verify_token(bearer, scope).await?)),
+    }
+}
+
+/// The video `id`, if `who` may see it.
+pub(super) async fn video_for(
+    state: &AppState,
+    who: Option<&Claims>,
+    id: &str,
+) -> Result<crate::db::VideoRow, ApiError> {
     let not_found = || ApiError::NotFound(format!("Video {id} does not exist."));
     if id.len() > 64 {
         return Err(not_found());
     }
-    let video = state.db.video(&id).await?.ok_or_else(not_found)?;
-    // The integration's API key sees every video; a capture link only its conversation's.
-    if state.check_api_key(&token).is_err() {
-        let claims = state.verify_token(&token, Scope::Record).await?;
-        if claims.sub != video.conversation_id {
-            return Err(ApiError::Forbidden(
-                "This link does not allow access to that video.".into(),
-            ));
-        }
+    let video = state.db.video(id).await?.ok_or_else(not_found)?;
+    if who.is_some_and(|c| c.sub != video.conversation_id) {
+        return Err(ApiError::Forbidden(
+            "This link does not allow access to that video.".into(),
+        ));
     }
-    Ok(Json(complete::to_api(&state, &video)))
+    Ok(video)
 }
