@@ -101,4 +101,9 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
         expires_at BIGINT NOT NULL
     );",
     ),
+    (
+        // A poster the browser made and sent with the recording.
+        5,
+        "ALTER TABLE uploads ADD COLUMN poster_key TEXT;",
+    ),
 ];

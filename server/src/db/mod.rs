@@ -55,6 +55,8 @@ pub struct UploadRow {
     /// Unix seconds.
     pub created_at: i64,
     pub expires_at: i64,
+    /// The poster the browser sent, if any.
+    pub poster_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -183,6 +185,9 @@ pub trait UploadStore {
     async fn stale_uploads(&self, before_s: i64, limit: i64) -> R<Vec<UploadRow>>;
     /// Drop rows of aborted uploads created before `before_s`; returns how many.
     async fn delete_aborted_uploads(&self, before_s: i64) -> R<u64>;
+    /// Record the browser's poster on the upload, and on its video if that is
+    /// still being processed (so processing does not make one).
+    async fn set_poster(&self, upload_id: &str, key: &str) -> R<()>;
 }
 
 #[async_trait]

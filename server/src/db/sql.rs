@@ -125,8 +125,8 @@ impl UploadStore for SqlStore {
     async fn insert_upload(&self, u: &UploadRow) -> R<()> {
         sqlx::query(
             "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
-             storage_upload_id, status, created_at, expires_at)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+             storage_upload_id, status, created_at, expires_at, poster_key)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
         )
         .bind(&u.id)
         .bind(&u.video_id)
@@ -138,6 +138,7 @@ impl UploadStore for SqlStore {
         .bind(&u.status)
         .bind(u.created_at)
         .bind(u.expires_at)
+        .bind(&u.poster_key)
         .execute(&self.pool)
         .await
         .map(|_| ())
@@ -171,6 +172,22 @@ impl UploadStore for SqlStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
+    }
+
+    async fn set_poster(&self, upload_id: &str, key: &str) -> R<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE uploads SET poster_key = $1 WHERE id = $2")
+            .bind(key)
+            .bind(upload_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE videos SET poster_key = $1 WHERE upload_id = $2 AND status = $3")
+            .bind(key)
+            .bind(upload_id)
+            .bind(video_status::PROCESSING)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
     }
 
     async fn delete_aborted_uploads(&self, before_s: i64) -> R<u64> {

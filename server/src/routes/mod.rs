@@ -3,6 +3,7 @@
 mod links;
 mod local_storage;
 pub mod openapi;
+mod poster;
 mod send;
 mod uploads;
 pub(crate) mod videos;
@@ -37,6 +38,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(send::send))
         .routes(routes!(uploads::create))
         .routes(routes!(uploads::abort))
+        .routes(routes!(poster::put))
         .routes(routes!(uploads::sign))
         .routes(routes!(uploads::list_parts))
         .routes(routes!(uploads::complete))

@@ -89,6 +89,7 @@ pub async fn create(
         status: status::OPEN.into(),
         created_at: now,
         expires_at: now + s.upload_ttl_seconds as i64,
+        poster_key: None,
     };
     state.db.insert_upload(&row).await?;
     tracing::info!(upload_id = %row.id, backend = state.store.name(), "upload created");
@@ -108,7 +109,11 @@ pub async fn create(
 }
 
 /// Load an upload the token may act on.
-async fn owned_upload(state: &AppState, claims: &Claims, id: &str) -> Result<UploadRow, ApiError> {
+pub(super) async fn owned_upload(
+    state: &AppState,
+    claims: &Claims,
+    id: &str,
+) -> Result<UploadRow, ApiError> {
     let not_found = || ApiError::NotFound(format!("Upload {id} does not exist."));
     if id.len() > 64 {
         return Err(not_found());

@@ -30,6 +30,7 @@ pub fn upload(id: &str, created_at: i64) -> UploadRow {
         status: status::OPEN.into(),
         created_at,
         expires_at: created_at + 86400,
+        poster_key: None,
     }
 }
 
@@ -58,8 +59,8 @@ async fn migrations_are_versioned_and_run_once(url: &str) {
     // Connecting again (a restart, or a second replica) applies nothing twice.
     let again = db::SqlStore::connect(url).await.unwrap();
     let third = db::SqlStore::connect(url).await.unwrap();
-    assert_eq!(again.schema_versions().await.unwrap(), vec![1, 2, 3, 4]);
-    assert_eq!(third.schema_versions().await.unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(again.schema_versions().await.unwrap(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(third.schema_versions().await.unwrap(), vec![1, 2, 3, 4, 5]);
 }
 
 async fn uploads_move_only_from_the_state_they_are_in(db: &Db) {

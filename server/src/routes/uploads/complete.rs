@@ -179,7 +179,7 @@ async fn assemble(
         status: video_status::PROCESSING.into(),
         failure_code: None,
         failure_reason: None,
-        poster_key: None,
+        poster_key: upload.poster_key.clone(),
         mp4_key: None,
         hls_key: None,
         retention_expires_at: Some(created_at + state.settings.retention_days as i64 * 86400),

@@ -1,0 +1,89 @@
+//! The poster the browser takes from the recording (canvas, JPEG) and sends with
+//! it. Processing makes one only when none came.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+
+use super::openapi::{
+    BadInput, Forbidden, NotFound, TooLarge, Unauthenticated, UnsupportedMediaType,
+};
+use crate::error::ApiError;
+use crate::extract::Bearer;
+use crate::state::AppState;
+use crate::token::Scope;
+
+/// Largest poster accepted, in bytes.
+pub const MAX_POSTER_BYTES: usize = 1024 * 1024;
+
+/// Send the recording's poster image.
+#[utoipa::path(
+    put,
+    path = "/uploads/{id}/poster",
+    tag = "uploads",
+    operation_id = "putPoster",
+    security(("captureToken" = [])),
+    params(("id" = String, Path, description = "The `uploadId`.")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "A JPEG of at most 1 MiB."),
+    responses(
+        (status = 204, description = "Stored; processing will not make another."),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
+pub async fn put(
+    State(state): State<AppState>,
+    Bearer(token): Bearer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<StatusCode, ApiError> {
+    let claims = state.verify_token(&token, Scope::Record).await?;
+    let jpeg = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("image/jpeg"));
+    if !jpeg {
+        return Err(ApiError::UnsupportedMediaType(
+            "Send the poster as Content-Type: image/jpeg.".into(),
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_POSTER_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::TooLarge(format!(
+                "The poster must be at most {MAX_POSTER_BYTES} bytes."
+            ))
+        })?;
+    if !bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Err(ApiError::field(
+            "body",
+            "body must be a JPEG image; this one does not start like a JPEG.",
+        ));
+    }
+    let upload = super::uploads::owned_upload(&state, &claims, &id).await?;
+    let tmp_dir = state.settings.data_dir.join("tmp");
+    tokio::fs::create_dir_all(&tmp_dir)
+        .await
+        .map_err(|e| ApiError::Internal(format!("work folder: {e}")))?;
+    let tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
+        .map_err(|e| ApiError::Internal(format!("work folder: {e}")))?;
+    tokio::fs::write(tmp.path(), &bytes)
+        .await
+        .map_err(|e| ApiError::Internal(format!("work folder: {e}")))?;
+    let key = format!(
+        "{}poster.jpg",
+        crate::processing::video_prefix(&upload.video_id)
+    );
+    state
+        .store
+        .upload_file(&key, tmp.path(), "image/jpeg")
+        .await?;
+    state.db.set_poster(&upload.id, &key).await?;
+    tracing::info!(upload_id = %upload.id, bytes = bytes.len(), "poster stored");
+    Ok(StatusCode::NO_CONTENT)
+}
