@@ -7,7 +7,7 @@ use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::video::{recording, send, server, status};
+use common::video::{finish, recording, send, server, status};
 use common::{API_KEY, Server};
 use vidreply_server::jobs;
 
@@ -48,19 +48,7 @@ async fn the_browsers_poster_is_kept_and_processing_makes_none() {
         .await
         .expect_status(StatusCode::NO_CONTENT);
     // Finish that same upload with a real recording.
-    let bytes = recording();
-    let mut parts = Vec::new();
-    for (i, chunk) in bytes.chunks(up.part_size as usize).enumerate() {
-        let n = i as u32 + 1;
-        parts.push((
-            n,
-            s.upload_part(&token, &up.upload_id, n, chunk.to_vec())
-                .await,
-        ));
-    }
-    let refs: Vec<(u32, &str)> = parts.iter().map(|(n, e)| (*n, e.as_str())).collect();
-    let v: vidreply_core::protocol::Video =
-        s.complete(&token, &up.upload_id, &refs, None).await.json();
+    let v = finish(&s, &token, &up, &recording()).await;
     assert!(jobs::run_one(&s.state).await.unwrap());
     assert_eq!(status(&s, &v.video_id).await.status, "ready");
     let stored = std::fs::read(

@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use axum::http::StatusCode;
-use common::video::{PART, files_under, receiver, recording, send, server, status};
+use common::video::{PART, PROCESSED, files_under, receiver, recording, send, server, status};
 use common::{API_KEY, WEBM};
 use vidreply_server::clock::unix_now;
 use vidreply_server::{jobs, retention};
@@ -36,12 +36,7 @@ async fn a_webm_becomes_a_playable_mp4_with_hls_and_a_poster_then_video_received
 
     let dir = s.data().join("storage/objects/videos").join(&v.video_id);
     let files = files_under(&dir);
-    for want in [
-        "original.webm",
-        "video.mp4",
-        "poster.jpg",
-        "hls/master.m3u8",
-    ] {
+    for want in PROCESSED {
         assert!(
             files.iter().any(|f| f == want),
             "{want} missing from {files:?}"

@@ -7,7 +7,7 @@ mod postgres;
 mod seaweedfs;
 
 use axum::http::StatusCode;
-use common::video::{recording, send, status};
+use common::video::{PROCESSED, recording, send, status};
 use common::{API_KEY, Server};
 use vidreply_server::clock::unix_now;
 use vidreply_server::storage::{ObjectStore, StorageError};
@@ -43,12 +43,7 @@ async fn on_s3_and_postgres_retention_leaves_nothing_in_the_bucket() {
     let bucket = weed.store();
     let prefix = format!("videos/{}/", v.video_id);
     let keys = bucket.list_keys(&prefix).await.unwrap();
-    for want in [
-        "original.webm",
-        "video.mp4",
-        "poster.jpg",
-        "hls/master.m3u8",
-    ] {
+    for want in PROCESSED {
         assert!(
             keys.contains(&format!("{prefix}{want}")),
             "{want} not in {keys:?}"

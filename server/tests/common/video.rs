@@ -45,18 +45,27 @@ pub async fn server(extra: &[&str]) -> Server {
 pub async fn send(s: &Server, conversation: &str, bytes: &[u8]) -> Video {
     let token = s.token(conversation).await;
     let up = s.create_upload(&token).await;
+    finish(s, &token, &up, bytes).await
+}
+
+/// Send `bytes` as the parts of an upload already created, then complete it.
+pub async fn finish(
+    s: &Server,
+    token: &str,
+    up: &vidreply_core::protocol::UploadSession,
+    bytes: &[u8],
+) -> Video {
     let mut parts = Vec::new();
     for (i, chunk) in bytes.chunks(up.part_size as usize).enumerate() {
         let n = i as u32 + 1;
         parts.push((
             n,
-            s.upload_part(&token, &up.upload_id, n, chunk.to_vec())
-                .await,
+            s.upload_part(token, &up.upload_id, n, chunk.to_vec()).await,
         ));
     }
     let refs: Vec<(u32, &str)> = parts.iter().map(|(n, e)| (*n, e.as_str())).collect();
     let r = s
-        .complete(&token, &up.upload_id, &refs, Some(bytes.len() as u64))
+        .complete(token, &up.upload_id, &refs, Some(bytes.len() as u64))
         .await;
     r.expect_status(StatusCode::OK);
     r.json()
@@ -111,3 +120,11 @@ pub async fn receiver() -> (String, Arc<Mutex<Vec<String>>>) {
     tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
     (url, got)
 }
+
+/// What processing stores for every video, relative to its folder.
+pub const PROCESSED: [&str; 4] = [
+    "original.webm",
+    "video.mp4",
+    "poster.jpg",
+    "hls/master.m3u8",
+];
