@@ -37,6 +37,8 @@ async fn on_s3_and_postgres_retention_leaves_nothing_in_the_bucket() {
     ])
     .await;
     assert_eq!(s.state.db.backend(), "postgres");
+    // Ready: PostgreSQL and the bucket (HEAD bucket) both answer.
+    s.get("/readyz", None).await.expect_status(StatusCode::OK);
     let v = send(&s, "conv-s3-retention", &recording()).await;
     assert!(jobs::run_one(&s.state).await.unwrap());
     assert_eq!(status(&s, &v.video_id).await.status, "ready");
