@@ -126,6 +126,37 @@ async fn journal_keeps_chunks_in_order_until_removed() {
     journal.remove(&other.id).await.unwrap();
 }
 
+/// Where IndexedDB cannot store Blobs (WebKit's ephemeral sessions, Safari's private
+/// browsing), chunks are kept as bytes and read back as the same recording.
+#[wasm_bindgen_test]
+async fn journal_keeps_bytes_where_blobs_cannot_be_stored() {
+    assert!(
+        Journal::open().await.unwrap().stores_blobs(),
+        "Chromium stores Blobs"
+    );
+    let journal = Journal::open_storing_bytes().await.unwrap();
+    assert!(!journal.stores_blobs());
+    let mut m = meta("rec-bytes", "video/webm");
+    for seq in 0..3u32 {
+        let part = js_sys::Array::of1(&JsValue::from_str(&format!("chunk {seq};")));
+        let blob = web_sys::Blob::new_with_str_sequence(&part).unwrap();
+        m.chunk_count += 1;
+        m.total_bytes += blob.size();
+        journal.append(&m, seq, &blob).await.unwrap();
+    }
+    let listed = journal.list().await.unwrap();
+    assert_eq!(listed.iter().find(|x| x.id == m.id).unwrap().chunk_count, 3);
+    let whole = journal.blob(&m).await.unwrap();
+    assert_eq!(whole.size(), m.total_bytes);
+    assert_eq!(whole.type_(), "video/webm");
+    let text = wasm_bindgen_futures::JsFuture::from(whole.text())
+        .await
+        .unwrap();
+    assert_eq!(text.as_string().unwrap(), "chunk 0;chunk 1;chunk 2;");
+    journal.remove(&m.id).await.unwrap();
+    assert!(journal.chunks(&m.id).await.unwrap().is_empty());
+}
+
 #[wasm_bindgen_test]
 fn a_recording_is_stale_only_when_nothing_can_send_it() {
     let now = 10_000_000_000.0;
