@@ -4,6 +4,10 @@
 //!
 //! Chunks read back from IndexedDB are disk-backed Blobs, so the page never has
 //! to hold the whole recording in memory.
+//!
+//! Where IndexedDB cannot store Blobs (WebKit in an ephemeral session: Safari's
+//! private browsing, webkit.org/b/156347), chunks are stored as their bytes instead;
+//! such a database lives in memory anyway. [`Journal::open`] finds out which.
 
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
 use serde::{Deserialize, Serialize};
@@ -88,6 +92,8 @@ impl From<serde_wasm_bindgen::Error> for JournalError {
 #[derive(Clone)]
 pub struct Journal {
     db: std::rc::Rc<Rexie>,
+    /// Chunks are stored as Blobs; false: as ArrayBuffers (see the module docs).
+    blobs: bool,
 }
 
 fn chunk_key(id: &str, seq: u32) -> JsValue {
@@ -112,29 +118,64 @@ impl Journal {
             .add_object_store(ObjectStore::new(CHUNKS))
             .build()
             .await?;
-        Ok(Self {
+        let mut journal = Self {
             db: std::rc::Rc::new(db),
+            blobs: true,
+        };
+        journal.blobs = journal.can_store_blobs().await;
+        Ok(journal)
+    }
+
+    /// As [`Journal::open`], storing chunks as bytes whatever the browser can do (tests).
+    #[doc(hidden)]
+    pub async fn open_storing_bytes() -> Result<Self, JournalError> {
+        Ok(Self {
+            blobs: false,
+            ..Self::open().await?
         })
+    }
+
+    /// Whether chunks are stored as Blobs (false: as their bytes).
+    pub fn stores_blobs(&self) -> bool {
+        self.blobs
+    }
+
+    /// Store and delete a one-byte Blob under a key no recording uses.
+    async fn can_store_blobs(&self) -> bool {
+        let Ok(blob) = Blob::new_with_str_sequence(&js_sys::Array::of1(&"?".into())) else {
+            return false;
+        };
+        let key = chunk_key("", u32::MAX);
+        let attempt = async {
+            let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadWrite)?;
+            let store = tx.store(CHUNKS)?;
+            store.put(&blob, Some(&key)).await?;
+            store.delete(key.clone()).await?;
+            Ok::<_, rexie::Error>(tx.done().await?.is_committed())
+        };
+        matches!(attempt.await, Ok(true))
     }
 
     async fn put_meta(
         &self,
         meta: &RecordingMeta,
-        chunk: Option<(u32, &Blob)>,
+        chunk: Option<(u32, JsValue)>,
     ) -> Result<(), JournalError> {
         let tx = self
             .db
             .transaction(&[RECORDINGS, CHUNKS], TransactionMode::ReadWrite)?;
-        if let Some((seq, blob)) = chunk {
+        if let Some((seq, chunk)) = chunk {
             tx.store(CHUNKS)?
-                .put(blob, Some(&chunk_key(&meta.id, seq)))
+                .put(&chunk, Some(&chunk_key(&meta.id, seq)))
                 .await?;
         }
         let value = serde_wasm_bindgen::to_value(meta)?;
         tx.store(RECORDINGS)?
             .put(&value, Some(&JsValue::from_str(&meta.id)))
             .await?;
-        tx.done().await?;
+        if !tx.done().await?.is_committed() {
+            return Err(JournalError("the browser did not keep the chunk".into()));
+        }
         Ok(())
     }
 
@@ -150,7 +191,15 @@ impl Journal {
         seq: u32,
         chunk: &Blob,
     ) -> Result<(), JournalError> {
-        self.put_meta(meta, Some((seq, chunk))).await
+        let value: JsValue = if self.blobs {
+            chunk.into()
+        } else {
+            // Read before the transaction starts: it would end while we wait.
+            wasm_bindgen_futures::JsFuture::from(chunk.array_buffer())
+                .await
+                .map_err(|e| JournalError(format!("reading a chunk: {e:?}")))?
+        };
+        self.put_meta(meta, Some((seq, value))).await
     }
 
     /// Every chunk of a recording, in order.
@@ -164,6 +213,10 @@ impl Journal {
         values
             .into_iter()
             .map(|v| {
+                if let Some(bytes) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+                    return Blob::new_with_buffer_source_sequence(&js_sys::Array::of1(bytes))
+                        .map_err(|e| JournalError(format!("{e:?}")));
+                }
                 v.dyn_into::<Blob>()
                     .map_err(|_| JournalError("a stored chunk is unreadable".into()))
             })

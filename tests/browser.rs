@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use vidreply::context::CaptureContext;
 use vidreply::journal::{Journal, RecordingMeta};
-use vidreply::recorder::{Recording, open_camera, stop_stream, supported_mime_type};
+use vidreply::recorder::{Recording, TIMESLICE_MS, open_camera, stop_stream, supported_mime_type};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -89,6 +89,51 @@ async fn records_from_the_fake_camera_into_the_journal() {
     journal.remove(&m.id).await.unwrap();
 }
 
+/// Safari (26) hands out empty blobs for short time-slices: the recorder asks for at
+/// least 1 s, and drops empty blobs before they reach the journal. A MediaRecorder
+/// wrapper notes the time-slice and delivers an empty blob before every real one.
+#[wasm_bindgen_test]
+async fn asks_for_one_second_slices_and_drops_empty_blobs() {
+    let install = js_sys::Function::new_no_args(
+        r#"const Original = window.MediaRecorder;
+        const seen = { timeslice: null, real: 0, empty: 0 };
+        window.MediaRecorder = class extends Original {
+          constructor(stream, options) {
+            super(stream, options);
+            this.addEventListener('dataavailable', (e) => {
+              if (e.data.size === 0) { seen.empty++; return; }
+              seen.real++;
+              this.dispatchEvent(new BlobEvent('dataavailable', { data: new Blob([]) }));
+            });
+          }
+          start(timeslice) { seen.timeslice = timeslice; return super.start(timeslice); }
+        };
+        return { seen, restore: () => { window.MediaRecorder = Original; } };"#,
+    );
+    let probe = install.call0(&JsValue::NULL).unwrap();
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap();
+    let stream = open_camera().await.expect("fake camera opens");
+    let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
+    let sink = chunks.clone();
+    let rec = Recording::start(&stream, move |b| sink.borrow_mut().push(b), || {})
+        .expect("recorder starts");
+    sleep(2500).await;
+    rec.stop().await;
+    stop_stream(&stream);
+    let restore: js_sys::Function = get(&probe, "restore").into();
+    restore.call0(&JsValue::NULL).unwrap();
+
+    let seen = get(&probe, "seen");
+    const { assert!(TIMESLICE_MS >= 1000) };
+    assert_eq!(get(&seen, "timeslice").as_f64(), Some(TIMESLICE_MS as f64));
+    let real = get(&seen, "real").as_f64().unwrap() as usize;
+    assert!(get(&seen, "empty").as_f64().unwrap() as usize >= real);
+    let chunks = chunks.take();
+    assert!(real >= 2, "about one chunk a second, got {real}");
+    assert_eq!(chunks.len(), real, "only the real chunks reach the journal");
+    assert!(chunks.iter().all(|c| c.size() > 0.0));
+}
+
 #[wasm_bindgen_test]
 async fn journal_keeps_chunks_in_order_until_removed() {
     let journal = Journal::open().await.unwrap();
@@ -124,6 +169,37 @@ async fn journal_keeps_chunks_in_order_until_removed() {
         "other recordings stay"
     );
     journal.remove(&other.id).await.unwrap();
+}
+
+/// Where IndexedDB cannot store Blobs (WebKit's ephemeral sessions, Safari's private
+/// browsing), chunks are kept as bytes and read back as the same recording.
+#[wasm_bindgen_test]
+async fn journal_keeps_bytes_where_blobs_cannot_be_stored() {
+    assert!(
+        Journal::open().await.unwrap().stores_blobs(),
+        "Chromium stores Blobs"
+    );
+    let journal = Journal::open_storing_bytes().await.unwrap();
+    assert!(!journal.stores_blobs());
+    let mut m = meta("rec-bytes", "video/webm");
+    for seq in 0..3u32 {
+        let part = js_sys::Array::of1(&JsValue::from_str(&format!("chunk {seq};")));
+        let blob = web_sys::Blob::new_with_str_sequence(&part).unwrap();
+        m.chunk_count += 1;
+        m.total_bytes += blob.size();
+        journal.append(&m, seq, &blob).await.unwrap();
+    }
+    let listed = journal.list().await.unwrap();
+    assert_eq!(listed.iter().find(|x| x.id == m.id).unwrap().chunk_count, 3);
+    let whole = journal.blob(&m).await.unwrap();
+    assert_eq!(whole.size(), m.total_bytes);
+    assert_eq!(whole.type_(), "video/webm");
+    let text = wasm_bindgen_futures::JsFuture::from(whole.text())
+        .await
+        .unwrap();
+    assert_eq!(text.as_string().unwrap(), "chunk 0;chunk 1;chunk 2;");
+    journal.remove(&m.id).await.unwrap();
+    assert!(journal.chunks(&m.id).await.unwrap().is_empty());
 }
 
 #[wasm_bindgen_test]
