@@ -295,21 +295,9 @@ async fn video_status_is_visible_to_its_conversation_and_the_api_key_only() {
     let token = s.token("conv-status").await;
     let up = s.create_upload(&token).await;
     let bytes = recording(PART_SIZE + 10);
-    let parts = chunks(&bytes);
-    let mut etags = Vec::new();
-    for (i, p) in parts.iter().enumerate() {
-        etags.push(
-            s.upload_part(&token, &up.upload_id, i as u32 + 1, p.clone())
-                .await,
-        );
-    }
-    let refs: Vec<(u32, &str)> = etags
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (i as u32 + 1, e.as_str()))
-        .collect();
     let v = s.expect_video(
-        &s.complete(&token, &up.upload_id, &refs, None).await,
+        &s.upload_and_complete(&token, &up.upload_id, &chunks(&bytes))
+            .await,
         &bytes,
     );
     let path = format!("/api/v1/videos/{}", v.video_id);

@@ -91,19 +91,8 @@ async fn a_recording_over_the_limit_is_refused_on_complete_and_aborted() {
     let token = s.token("conv-too-big").await;
     let up = s.create_upload(&token).await;
     let part = up.part_size as usize;
-    let mut etags = Vec::new();
-    for n in 1..=2u32 {
-        etags.push(
-            s.upload_part(&token, &up.upload_id, n, vec![n as u8; part])
-                .await,
-        );
-    }
-    let refs: Vec<(u32, &str)> = etags
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (i as u32 + 1, e.as_str()))
-        .collect();
-    let r = s.complete(&token, &up.upload_id, &refs, None).await;
+    let parts: Vec<Vec<u8>> = (1..=2u8).map(|n| vec![n; part]).collect();
+    let r = s.upload_and_complete(&token, &up.upload_id, &parts).await;
     r.api_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
     let row = s.state.db.upload(&up.upload_id).await.unwrap().unwrap();
     assert_eq!(row.status, "aborted");

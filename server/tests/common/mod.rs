@@ -252,6 +252,23 @@ impl Server {
         etag
     }
 
+    /// Upload `parts` as parts 1, 2, 3… and complete with them.
+    pub async fn upload_and_complete(&self, token: &str, upload: &str, parts: &[Vec<u8>]) -> Resp {
+        let mut etags = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            etags.push(
+                self.upload_part(token, upload, i as u32 + 1, p.clone())
+                    .await,
+            );
+        }
+        let refs: Vec<(u32, &str)> = etags
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i as u32 + 1, e.as_str()))
+            .collect();
+        self.complete(token, upload, &refs, None).await
+    }
+
     /// Sign and PUT one part; returns its ETag.
     pub async fn upload_part(&self, token: &str, upload: &str, n: u32, bytes: Vec<u8>) -> String {
         let signed = self.sign(token, upload, &[n]).await;
