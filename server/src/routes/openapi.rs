@@ -78,7 +78,8 @@ pub const CAPTURE_TOKEN: &str = "captureToken";
             Unprocessable,
             StorageUnavailable,
             RateLimited,
-            NotReady
+            NotReady,
+            SignedRedirect
         ),
     ),
     tags(
@@ -162,6 +163,29 @@ fn envelope_example(code: &str, message: &str, field: Option<&str>) -> Value {
         error["field"] = json!(f);
     }
     json!({ "error": error })
+}
+
+/// The answer of every `/v/{id}/…` file link: a temporary redirect to a freshly signed
+/// storage URL that is never cached.
+pub struct SignedRedirect;
+
+impl<'s> ToResponse<'s> for SignedRedirect {
+    fn response() -> (&'s str, RefOr<Response>) {
+        let header = |d: &str| {
+            HeaderBuilder::new()
+                .schema(Object::with_type(Type::String))
+                .description(Some(d))
+                .build()
+        };
+        let r = ResponseBuilder::new()
+            .description(
+                "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
+            )
+            .header("location", header("The signed storage URL."))
+            .header("cache-control", header("`no-store`."))
+            .build();
+        ("SignedRedirect", r.into())
+    }
 }
 
 /// Reusable error responses (`components/responses`), referenced by the handlers.

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::openapi::NotFound;
+use super::openapi::{NotFound, SignedRedirect};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -75,11 +75,7 @@ pub async fn watch(
     operation_id = "videoMedia",
     params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
     responses(
-        (status = 307, description = "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
-            headers(
-                ("location" = String, description = "The signed storage URL."),
-                ("cache-control" = String, description = "`no-store`."),
-            )),
+        (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
     ),
 )]
@@ -100,11 +96,7 @@ pub async fn media(
     operation_id = "videoPoster",
     params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
     responses(
-        (status = 307, description = "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
-            headers(
-                ("location" = String, description = "The signed storage URL."),
-                ("cache-control" = String, description = "`no-store`."),
-            )),
+        (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
     ),
 )]
@@ -132,11 +124,7 @@ pub async fn poster(
         ("file" = String, Path, description = "`master.m3u8`, or a path the playlists name, e.g. `360p/seg_000.ts`."),
     ),
     responses(
-        (status = 307, description = "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
-            headers(
-                ("location" = String, description = "The signed storage URL."),
-                ("cache-control" = String, description = "`no-store`."),
-            )),
+        (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
     ),
 )]
