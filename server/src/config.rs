@@ -167,7 +167,7 @@ pub struct Settings {
     /// `all` serves HTTP and runs the workers; `worker` runs only the workers.
     #[arg(long, env = "VIDREPLY_ROLE", value_enum, default_value = "all")]
     pub role: Role,
-    /// Processing workers in this server (0: run them as `vidreply-server worker` elsewhere).
+    /// Processing workers in this server (0: run them elsewhere with `--role worker`).
     #[arg(long, env = "VIDREPLY_PROCESSING_WORKERS", default_value_t = 1)]
     pub processing_workers: u32,
     /// Attempts at processing a video before it is marked failed.

@@ -60,11 +60,9 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
     if video.status != video_status::PROCESSING {
         return Ok(());
     }
-    let tmp_root = state.settings.data_dir.join("tmp");
-    tokio::fs::create_dir_all(&tmp_root)
+    let work = state
+        .work_dir()
         .await
-        .map_err(|e| JobError::Retryable(format!("work folder: {e}")))?;
-    let work = tempfile::tempdir_in(&tmp_root)
         .map_err(|e| JobError::Retryable(format!("work folder: {e}")))?;
     let ext = video.object_key.rsplit('.').next().unwrap_or("bin");
     let input = work.path().join(format!("original.{ext}"));

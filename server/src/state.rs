@@ -40,6 +40,14 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// A fresh folder under `DATA_DIR/tmp` for files on their way to or from
+    /// storage; it is removed when dropped.
+    pub async fn work_dir(&self) -> std::io::Result<tempfile::TempDir> {
+        let root = self.settings.data_dir.join("tmp");
+        tokio::fs::create_dir_all(&root).await?;
+        tempfile::tempdir_in(&root)
+    }
+
     /// Check a capture token's signature, expiry and scope, and that it was not revoked.
     pub async fn verify_token(
         &self,

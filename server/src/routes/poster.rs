@@ -66,23 +66,15 @@ pub async fn put(
         ));
     }
     let upload = super::uploads::owned_upload(&state, &claims, &id).await?;
-    let tmp_dir = state.settings.data_dir.join("tmp");
-    tokio::fs::create_dir_all(&tmp_dir)
-        .await
-        .map_err(|e| ApiError::Internal(format!("work folder: {e}")))?;
-    let tmp = tempfile::NamedTempFile::new_in(&tmp_dir)
-        .map_err(|e| ApiError::Internal(format!("work folder: {e}")))?;
-    tokio::fs::write(tmp.path(), &bytes)
-        .await
-        .map_err(|e| ApiError::Internal(format!("work folder: {e}")))?;
+    let work_error = |e: std::io::Error| ApiError::Internal(format!("work folder: {e}"));
+    let work = state.work_dir().await.map_err(work_error)?;
+    let file = work.path().join("poster.jpg");
+    tokio::fs::write(&file, &bytes).await.map_err(work_error)?;
     let key = format!(
         "{}poster.jpg",
         crate::processing::video_prefix(&upload.video_id)
     );
-    state
-        .store
-        .upload_file(&key, tmp.path(), "image/jpeg")
-        .await?;
+    state.store.upload_file(&key, &file, "image/jpeg").await?;
     state.db.set_poster(&upload.id, &key).await?;
     tracing::info!(upload_id = %upload.id, bytes = bytes.len(), "poster stored");
     Ok(StatusCode::NO_CONTENT)
