@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vidreply_core::Failure;
 use vidreply_core::protocol::{
-    CompleteUploadRequest, CreateUploadRequest, ListPartsResponse, SignPartsRequest,
-    SignPartsResponse, UploadSession, Video,
+    AgentVideoSend, CompleteUploadRequest, CreateUploadRequest, ListPartsResponse,
+    SendVideoRequest, SignPartsRequest, SignPartsResponse, UploadSession, Video,
 };
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -149,6 +149,29 @@ impl Api {
 
     pub async fn list_parts(&self, upload_id: &str) -> Result<ListPartsResponse, Failure> {
         self.json::<(), _>("GET", &format!("/uploads/{upload_id}/parts"), None)
+            .await
+    }
+
+    /// Send the poster JPEG taken in the browser.
+    pub async fn put_poster(&self, upload_id: &str, jpeg: &Blob) -> Result<(), Failure> {
+        let headers = Headers::new().map_err(|_| Failure::Network)?;
+        let _ = headers.set("authorization", &format!("Bearer {}", self.token));
+        let _ = headers.set("content-type", "image/jpeg");
+        let init = RequestInit::new();
+        init.set_method("PUT");
+        init.set_headers(&headers);
+        init.set_body(jpeg);
+        let url = format!("{}/api/v1/uploads/{upload_id}/poster", self.base);
+        send(&url, &init).await.map(|_| ())
+    }
+
+    /// Agent mode: send the share link to the customer on a channel.
+    pub async fn send_video(
+        &self,
+        video_id: &str,
+        req: &SendVideoRequest,
+    ) -> Result<AgentVideoSend, Failure> {
+        self.json("POST", &format!("/videos/{video_id}/send"), Some(req))
             .await
     }
 

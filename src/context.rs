@@ -3,6 +3,8 @@
 
 use web_sys::UrlSearchParams;
 
+use crate::options::{Mode, Theme};
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaptureContext {
     pub conversation_id: Option<String>,
@@ -10,6 +12,12 @@ pub struct CaptureContext {
     pub token: Option<String>,
     pub gc_host_origin: Option<String>,
     pub gc_target_env: Option<String>,
+    /// `lang`, else Genesys `pcLangTag`.
+    pub lang: Option<String>,
+    pub theme: Theme,
+    pub countdown_s: Option<u32>,
+    pub max_duration_s: Option<u32>,
+    pub mode: Mode,
 }
 
 impl CaptureContext {
@@ -35,6 +43,22 @@ impl CaptureContext {
             token: get("token").filter(|t| t.bytes().all(|b| b.is_ascii_graphic())),
             gc_host_origin: get("gcHostOrigin"),
             gc_target_env: get("gcTargetEnv"),
+            lang: get("lang").or_else(|| get("pcLangTag")).filter(|l| {
+                l.len() <= 35
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            }),
+            theme: get("theme")
+                .and_then(|t| Theme::parse(&t))
+                .unwrap_or_default(),
+            countdown_s: get("countdown").and_then(|c| c.parse().ok()),
+            max_duration_s: get("maxDuration")
+                .and_then(|c| c.parse().ok())
+                .filter(|&s| s > 0),
+            mode: match get("mode").as_deref() {
+                Some("agent") => Mode::Agent,
+                _ => Mode::Customer,
+            },
         }
     }
 

@@ -1,13 +1,12 @@
 //! Camera and MediaRecorder wrappers: open the camera, record in ~1 s slices,
 //! hand back the chunks in order. Tracks and listeners are released on drop/cleanup.
 
+use vidreply_core::capture::{AUDIO_BITRATE, RecordClock, video_bitrate};
 use vidreply_core::media::negotiate;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    BlobEvent, MediaRecorder, MediaRecorderOptions, MediaStream, MediaStreamConstraints,
-};
+use web_sys::{BlobEvent, MediaRecorder, MediaRecorderOptions, MediaStream};
 
 /// MediaRecorder time-slice. At least 1 s: Safari returns empty blobs for smaller slices.
 pub const TIMESLICE_MS: i32 = 1000;
@@ -24,18 +23,30 @@ pub enum CameraError {
 }
 
 impl CameraError {
-    pub fn message(&self) -> String {
+    /// The stable code (for the widget's `error` event) and the message key.
+    pub fn code(&self) -> &'static str {
         match self {
-            CameraError::Denied => "Camera access was blocked. Allow the camera and microphone in your browser's site settings, then try again.".into(),
-            CameraError::NoCamera => "No camera was found. Connect a camera, then try again.".into(),
-            CameraError::InUse => "The camera is in use by another app or tab. Close it, then try again.".into(),
-            CameraError::Insecure => "The camera only works on a secure (https) page. Open the link exactly as you received it.".into(),
-            CameraError::Unsupported => "This browser cannot record video. Try a current Chrome, Safari, Firefox or Edge.".into(),
-            CameraError::Other(m) => format!("The camera could not start ({m}). Try again."),
+            CameraError::Denied => "camera_denied",
+            CameraError::NoCamera => "no_camera",
+            CameraError::InUse => "camera_in_use",
+            CameraError::Insecure => "insecure_context",
+            CameraError::Unsupported => "recording_unsupported",
+            CameraError::Other(_) => "camera_failed",
         }
     }
 
-    fn from_js(e: &JsValue) -> Self {
+    pub fn message(&self, i: &crate::i18n::I18n) -> String {
+        match self {
+            CameraError::Denied => i.t("err-denied"),
+            CameraError::NoCamera => i.t("err-no-camera"),
+            CameraError::InUse => i.t("err-in-use"),
+            CameraError::Insecure => i.t("err-insecure"),
+            CameraError::Unsupported => i.t("err-unsupported"),
+            CameraError::Other(m) => i.tr("err-other", &[("detail", m.as_str().into())]),
+        }
+    }
+
+    pub(crate) fn from_js(e: &JsValue) -> Self {
         let name = e
             .dyn_ref::<web_sys::DomException>()
             .map(|d| d.name())
@@ -70,32 +81,6 @@ pub fn supported_mime_type() -> Option<&'static str> {
     negotiate(MediaRecorder::is_type_supported)
 }
 
-/// Ask for camera and microphone.
-pub async fn open_camera() -> Result<MediaStream, CameraError> {
-    if !window().is_secure_context() {
-        return Err(CameraError::Insecure);
-    }
-    let devices = window()
-        .navigator()
-        .media_devices()
-        .map_err(|_| CameraError::Insecure)?;
-    if supported_mime_type().is_none() {
-        return Err(CameraError::Unsupported);
-    }
-    let constraints = MediaStreamConstraints::new();
-    let video = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&video, &"facingMode".into(), &"user".into());
-    constraints.set_video(&video);
-    constraints.set_audio(&JsValue::TRUE);
-    let promise = devices
-        .get_user_media_with_constraints(&constraints)
-        .map_err(|e| CameraError::from_js(&e))?;
-    let stream = JsFuture::from(promise)
-        .await
-        .map_err(|e| CameraError::from_js(&e))?;
-    Ok(stream.unchecked_into())
-}
-
 /// Stop every track so the camera light goes off.
 pub fn stop_stream(stream: &MediaStream) {
     for t in stream.get_tracks().iter() {
@@ -110,7 +95,7 @@ pub fn stop_stream(stream: &MediaStream) {
 /// memory stays flat however long the recording runs.
 pub struct Recording {
     recorder: MediaRecorder,
-    started_ms: f64,
+    clock: RecordClock,
     mime_type: &'static str,
     _on_data: Closure<dyn FnMut(BlobEvent)>,
     _on_ended: Closure<dyn FnMut()>,
@@ -127,6 +112,9 @@ impl Recording {
         let mime_type = supported_mime_type().ok_or(CameraError::Unsupported)?;
         let opts = MediaRecorderOptions::new();
         opts.set_mime_type(mime_type);
+        let (w, h) = crate::devices::video_size(stream);
+        opts.set_video_bits_per_second(video_bitrate(w, h));
+        opts.set_audio_bits_per_second(AUDIO_BITRATE);
         let recorder =
             MediaRecorder::new_with_media_stream_and_media_recorder_options(stream, &opts)
                 .map_err(|e| CameraError::from_js(&e))?;
@@ -155,7 +143,7 @@ impl Recording {
             .map_err(|e| CameraError::from_js(&e))?;
         Ok(Self {
             recorder,
-            started_ms: js_sys::Date::now(),
+            clock: RecordClock::start(js_sys::Date::now()),
             mime_type,
             _on_data: on_data,
             _on_ended: on_ended,
@@ -166,6 +154,31 @@ impl Recording {
         self.mime_type
     }
 
+    /// Time recorded so far, pauses excluded.
+    pub fn elapsed_ms(&self) -> f64 {
+        self.clock.elapsed_ms(js_sys::Date::now())
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.clock.is_paused()
+    }
+
+    /// Pause: nothing is recorded until [`Recording::resume`]; the chunk so far is handed over.
+    pub fn pause(&mut self) {
+        if self.recorder.state() == web_sys::RecordingState::Recording {
+            let _ = self.recorder.request_data();
+            let _ = self.recorder.pause();
+            self.clock.pause(js_sys::Date::now());
+        }
+    }
+
+    pub fn resume(&mut self) {
+        if self.recorder.state() == web_sys::RecordingState::Paused {
+            let _ = self.recorder.resume();
+            self.clock.resume(js_sys::Date::now());
+        }
+    }
+
     /// Ask for the chunk recorded so far (when the page is being hidden).
     pub fn flush(&self) {
         if self.recorder.state() == web_sys::RecordingState::Recording {
@@ -173,9 +186,10 @@ impl Recording {
         }
     }
 
-    /// Stop and wait until the last chunk was handed over; returns the duration in ms.
+    /// Stop and wait until the last chunk was handed over; returns the recorded
+    /// duration in ms, pauses excluded.
     pub async fn stop(self) -> f64 {
-        let duration_ms = (js_sys::Date::now() - self.started_ms).max(0.0);
+        let duration_ms = self.elapsed_ms();
         if self.recorder.state() != web_sys::RecordingState::Inactive {
             let recorder = self.recorder.clone();
             let stopped = js_sys::Promise::new(&mut |resolve, _| {

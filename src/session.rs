@@ -50,6 +50,8 @@ enum Msg {
 pub struct Callbacks {
     pub progress: Rc<dyn Fn(Progress)>,
     pub done: Rc<dyn Fn(Result<Video, SendError>)>,
+    /// The server made (or kept) the upload: its id and limits.
+    pub created: Rc<dyn Fn(&UploadSession)>,
 }
 
 /// A handle to the running loop; cheap to clone.
@@ -246,6 +248,7 @@ impl Loop {
                 Msg::Created(Ok(upload)) => {
                     self.setting_up = false;
                     self.meta.upload = Some(upload.clone());
+                    (self.cb.created)(&upload);
                     if self.aborted {
                         return self.discard().await;
                     }

@@ -5,8 +5,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use vidreply::context::CaptureContext;
+use vidreply::devices::{DeviceChoice, open_camera};
 use vidreply::journal::{Journal, RecordingMeta};
-use vidreply::recorder::{Recording, TIMESLICE_MS, open_camera, stop_stream, supported_mime_type};
+use vidreply::recorder::{Recording, TIMESLICE_MS, stop_stream, supported_mime_type};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -52,7 +53,9 @@ fn meta(id: &str, mime: &str) -> RecordingMeta {
 
 #[wasm_bindgen_test]
 async fn records_from_the_fake_camera_into_the_journal() {
-    let stream = open_camera().await.expect("fake camera opens");
+    let stream = open_camera(&DeviceChoice::default())
+        .await
+        .expect("fake camera opens");
     let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
     let sink = chunks.clone();
     let rec = Recording::start(&stream, move |b| sink.borrow_mut().push(b), || {})
@@ -112,7 +115,9 @@ async fn asks_for_one_second_slices_and_drops_empty_blobs() {
     );
     let probe = install.call0(&JsValue::NULL).unwrap();
     let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap();
-    let stream = open_camera().await.expect("fake camera opens");
+    let stream = open_camera(&DeviceChoice::default())
+        .await
+        .expect("fake camera opens");
     let chunks: Rc<RefCell<Vec<web_sys::Blob>>> = Rc::default();
     let sink = chunks.clone();
     let rec = Recording::start(&stream, move |b| sink.borrow_mut().push(b), || {})

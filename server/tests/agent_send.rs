@@ -3,48 +3,18 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use axum::http::StatusCode;
 use common::*;
 use serde_json::{Value, json};
 
-async fn receiver() -> (String, Arc<Mutex<Vec<(String, String)>>>) {
-    let got: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let g = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let g = g.clone();
-            async move {
-                let event = headers["x-vidreply-event"].to_str().unwrap().to_string();
-                g.lock().unwrap().push((event, body));
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", l.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    (url, got)
-}
-
 /// A completed video of `conversation`; returns (token, video id).
 async fn video(s: &Server, conversation: &str) -> (String, String) {
-    let token = s.token(conversation).await;
-    let up = s.create_upload(&token).await;
-    let bytes = recording(PART_SIZE / 2);
-    let etag = s.upload_part(&token, &up.upload_id, 1, bytes.clone()).await;
-    let v = s.expect_video(
-        &s.complete(&token, &up.upload_id, &[(1, &etag)], None).await,
-        &bytes,
-    );
-    (token, v.video_id)
+    s.completed_video(conversation).await
 }
 
 #[tokio::test]
 async fn sending_on_a_channel_emits_agent_video_send() {
-    let (hook, got) = receiver().await;
+    let (hook, got) = common::video::typed_receiver().await;
     let secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
     let s = Server::start_with(&["--webhook-url", &hook, "--webhook-secret", secret]).await;
     let (token, id) = video(&s, "conv-agent").await;
@@ -91,7 +61,7 @@ async fn sending_on_a_channel_emits_agent_video_send() {
 
 #[tokio::test]
 async fn a_bad_channel_or_address_is_named_and_nothing_is_sent() {
-    let (hook, got) = receiver().await;
+    let (hook, got) = common::video::typed_receiver().await;
     let secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
     let s = Server::start_with(&["--webhook-url", &hook, "--webhook-secret", secret]).await;
     let (token, id) = video(&s, "conv-agent-bad").await;

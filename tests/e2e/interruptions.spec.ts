@@ -5,7 +5,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, createCaptureLink, RunningServer, Backend } from './support/server';
 import { captureRecorderChunks, recordedSha256 } from './support/recording';
-import { startRecording, sentVideo, completionOf, stopAndSend, sha256 } from './support/flow';
+import { startRecording, sentVideo, completionOf, stopAndSend, sha256, isPartPut } from './support/flow';
 
 for (const backend of ['local', 's3'] as Backend[]) {
   test.describe(`interruptions on ${backend} storage`, () => {
@@ -39,9 +39,9 @@ for (const backend of ['local', 's3'] as Backend[]) {
       const l = await createCaptureLink(server, { conversationId: `corrupt-${backend}-${Date.now()}` });
       await captureRecorderChunks(page);
       let corrupted = 0, refused = 0;
-      page.on('response', (r) => { if (r.request().method() === 'PUT' && r.status() === 400) refused++; });
+      page.on('response', (r) => { if (isPartPut(r.request()) && r.status() === 400) refused++; });
       await page.route((u) => true, (route, req) => {
-        if (req.method() !== 'PUT' || corrupted > 0) return route.fallback();
+        if (!isPartPut(req) || corrupted > 0) return route.fallback();
         corrupted++;
         const body = Buffer.from(req.postDataBuffer()!);
         body[body.length >> 1] ^= 0xff; // one flipped byte; Content-MD5 still describes the original
@@ -98,7 +98,7 @@ test('storage losing a confirmed part: complete says so, only that part is sent 
     await expect.poll(() => readdirSync(root).flatMap((d) => readdirSync(join(root, d))).includes('00001')).toBe(true);
     for (const d of readdirSync(root)) rmSync(join(root, d, '00001'), { force: true });
     const putParts: string[] = [];
-    page.on('request', (r) => { if (r.method() === 'PUT') putParts.push(new URL(r.url()).pathname.split('/').pop()!); });
+    page.on('request', (r) => { if (isPartPut(r)) putParts.push(new URL(r.url()).pathname.split('/').pop()!); });
     const conflicts: number[] = [];
     page.on('response', (r) => { if (r.url().endsWith('/complete') && r.status() === 409) conflicts.push(r.status()); });
     const stored = await stopAndSendAfterStop(page, server);

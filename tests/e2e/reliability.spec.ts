@@ -1,17 +1,16 @@
 // Never lose a second: upload while recording, faults, expiry, offline, reload,
 // a closed tab and retake, in real Chromium against the real server on both backends.
-import { test, expect, Page, Request } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { startServer, createCaptureLink, RunningServer, Backend } from './support/server';
 import { captureRecorderChunks, recordedSha256 } from './support/recording';
-import { startRecording, serverParts, sentVideo, completionOf, stopAndSend, sha256 } from './support/flow';
+import { startRecording, serverParts, sentVideo, completionOf, stopAndSend, sha256, isPartPut } from './support/flow';
 
 // Small parts on local disk so a few seconds of fake camera make many parts. S3
 // refuses parts under 5 MiB (SeaweedFS too), so there one recording is one part.
 const PART: Record<Backend, number> = { local: 32 * 1024, s3: 5 * 1024 * 1024 };
-const isPartPut = (r: Request) => r.method() === 'PUT';
 
 async function inProgressUploads(server: RunningServer): Promise<string[]> {
   if (server.backend === 'local') {
@@ -222,7 +221,7 @@ test('expired part URLs are re-signed and the upload completes', async ({ page }
     const seen = new Set<string>();
     let expired = 0;
     page.on('response', async (r) => {
-      if (r.request().method() === 'PUT' && r.status() === 403 && (await r.text()).includes('Request has expired')) expired++;
+      if (isPartPut(r.request()) && r.status() === 403 && (await r.text()).includes('Request has expired')) expired++;
     });
     // Hold each part's first attempt past its URL's 1 s life; re-signed attempts pass.
     await page.route((u) => true, async (route, req) => {

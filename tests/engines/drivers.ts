@@ -47,6 +47,15 @@ export async function openDriver(engine: Engine): Promise<Driver> {
 const buttonXPath = (text: string) => `//button[normalize-space(.)=${JSON.stringify(text)}]`;
 const TIMEOUT = 60_000;
 
+/** The button's box as text, if the point at its centre hits it; null otherwise. */
+function hitBox(text: string): string | null {
+  const button = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim().replace(/\s+/g, ' ') === text);
+  if (!button) return null;
+  const r = button.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  return hit && button.contains(hit) ? `${r.x},${r.y},${r.width},${r.height}` : null;
+}
+
 // --- Chromium: Playwright -------------------------------------------------------------
 
 async function playwrightDriver(engine: Engine, device: Record<string, unknown>): Promise<Driver> {
@@ -132,6 +141,17 @@ async function webkitDriver(): Promise<Driver> {
           id = found[0]?.[ELEMENT] ?? '';
           return id !== '' && (await wd.call('GET', `/element/${id}/displayed`)) === true;
         }, `no button "${text}"`);
+        // WebDriver clicks the point where the element is when asked, with no wait for
+        // layout to settle (Playwright waits for a stable box). A preview or a picker
+        // appearing just then moves the button and the click lands on what was under it.
+        // So wait until the box stays put across two looks and the button is what is hit.
+        let last = '';
+        await waitFor(async () => {
+          const box = await wd.run(hitBox.toString(), text);
+          const same = box !== null && box === last;
+          last = box ?? '';
+          return same;
+        }, `button "${text}" did not settle where it can be clicked`);
         await wd.call('POST', `/element/${id}/click`, {});
       },
       run: (fn, arg) => wd.run(fn.toString(), arg),

@@ -3,6 +3,10 @@ import { expect, Page } from '@playwright/test';
 import type { RunningServer } from './server';
 import { storedObject, sha256 } from './recording';
 
+/** A PUT of a recording's part to storage (the poster's PUT goes to the API, not storage). */
+export const isPartPut = (r: { method(): string; url(): string }) =>
+  r.method() === 'PUT' && !new URL(r.url()).pathname.startsWith('/api/v1/');
+
 /** Open the link, allow the camera and start recording; resolves to the server's upload id. */
 export async function startRecording(page: Page, url: string): Promise<string> {
   await page.goto(url);
