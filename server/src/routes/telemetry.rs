@@ -1,0 +1,383 @@
+//! Watch-page telemetry: batches in (deduped by event id, `video.viewed` once per
+//! video and viewer session), JSONL out, and a per-video engagement summary.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use vidreply_core::protocol::{
+    Engagement, MAX_TELEMETRY_BATCH, StoredTelemetryEvent, TELEMETRY_TYPES, TelemetryAccepted,
+    TelemetryBatch, TelemetryEvent, VideoViewed,
+};
+
+use super::check_id;
+use super::openapi::UnsupportedMediaType;
+use super::openapi::{BadInput, Forbidden, Gone, NotFound, TooLarge, Unauthenticated};
+use super::tutorial::marks::TutorialBatch;
+use crate::clock::unix_now_ms;
+use crate::db::{FirstView, TelemetryRow, VideoRow};
+use crate::error::ApiError;
+use crate::extract::{Bearer, bearer_token, parse_json, query_param};
+use crate::state::AppState;
+use crate::token::{Claims, Scope};
+
+/// Export page size when `limit` is not given, and its largest value.
+const EXPORT_LIMIT: i64 = 1_000;
+const EXPORT_MAX: i64 = 10_000;
+/// Timestamps before 2020 or over a day ahead of the server are not real.
+const EARLIEST_MS: u64 = 1_577_836_800_000;
+const DAY_MS: u64 = 86_400_000;
+
+/// Report watch-page events (at most 100 per batch).
+///
+/// Authenticated by the watch link's token, as `Authorization: Bearer <token>` or,
+/// for `navigator.sendBeacon` (which cannot set headers), as `?token=<token>`. The
+/// body is JSON, sent as `application/json` or as `text/plain` (a beacon's string).
+/// An event id seen before is accepted and ignored. The first `VIDEO_START` of a
+/// video and viewer session queues the `video.viewed` webhook, once.
+#[utoipa::path(
+    post,
+    path = "/telemetry",
+    tag = "telemetry",
+    operation_id = "reportTelemetry",
+    security(("watchToken" = []), ("watchTokenQuery" = [])),
+    params(("token" = Option<String>, Query, description = "The watch token, when it cannot be sent as a header (`sendBeacon`).")),
+    request_body(content(
+        (TelemetryBatch = "application/json"),
+        (TelemetryBatch = "text/plain"),
+    )),
+    responses(
+        (status = 200, description = "Stored; `stored` counts the events not seen before.", body = TelemetryAccepted),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 410, response = Gone),
+        (status = 413, response = TooLarge),
+        (status = 415, response = UnsupportedMediaType),
+    ),
+)]
+pub async fn report(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Json<TelemetryAccepted>, ApiError> {
+    // A credential must be there; the body's types are read before it is checked
+    // and its values after, as for every JSON endpoint.
+    let token = if headers.contains_key(header::AUTHORIZATION) {
+        bearer_token(&headers)?
+    } else {
+        query_param(query.as_deref(), "token").ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "Send the watch token as Authorization: Bearer <token> or as ?token=.".into(),
+            )
+        })?
+    };
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .map(|ct| ct.trim().to_ascii_lowercase());
+    if !matches!(kind.as_deref(), Some("application/json" | "text/plain")) {
+        return Err(ApiError::UnsupportedMediaType(
+            "Send the body as JSON with Content-Type: application/json (or text/plain from sendBeacon).".into(),
+        ));
+    }
+    let bytes = Bytes::from_request(req, &state)
+        .await
+        .map_err(|_| ApiError::TooLarge("The request body is too large.".into()))?;
+    let batch: TelemetryBatch = parse_json(&bytes)?;
+    let claims = state.verify_token(&token, Scope::Watch).await?;
+    if batch.events.is_empty() || batch.events.len() > MAX_TELEMETRY_BATCH {
+        return Err(ApiError::field(
+            "events",
+            format!("events must hold 1 to {MAX_TELEMETRY_BATCH} events."),
+        ));
+    }
+    let now = unix_now_ms();
+    let mut videos: HashMap<String, VideoRow> = HashMap::new();
+    let mut rows = Vec::with_capacity(batch.events.len());
+    let mut views: Vec<FirstView> = Vec::new();
+    let mut tutorial = TutorialBatch::default();
+    for (i, e) in batch.events.iter().enumerate() {
+        let video = check_event(&state, &claims, &mut videos, &mut tutorial, i, e, now).await?;
+        tutorial.observe(&state, &claims, &video, e).await?;
+        // A tutorial asset's start is announced as its session's `context.message`.
+        if e.event_type == "VIDEO_START"
+            && !tutorial.is_asset(&state, &video.id).await?
+            && !views
+                .iter()
+                .any(|v| v.video_id == video.id && v.session_id == e.session_id)
+        {
+            let payload = VideoViewed {
+                conversation_id: video.conversation_id.clone(),
+                video_id: video.id.clone(),
+                status: "viewed".into(),
+                view_timestamp: rfc3339_ms(e.timestamp),
+                session_id: e.session_id.clone(),
+            };
+            views.push(FirstView {
+                video_id: video.id.clone(),
+                session_id: e.session_id.clone(),
+                viewed_at_ms: e.timestamp as i64,
+                event: state
+                    .outbox
+                    .as_ref()
+                    .map(|o| o.event("video.viewed", &payload)),
+            });
+        }
+        rows.push(TelemetryRow {
+            seq: 0,
+            event_id: e.event_id.clone(),
+            video_id: video.id.clone(),
+            session_id: e.session_id.clone(),
+            conversation_id: e.conversation_id.clone(),
+            event_type: e.event_type.clone(),
+            timestamp_ms: e.timestamp as i64,
+            duration_watched: e.duration_watched,
+            completion_status: e.completion_status.clone(),
+            quartile: e.quartile.map(i64::from),
+            received_at: now as i64,
+        });
+    }
+    let stored = state
+        .db
+        .insert_telemetry(&rows, &views, &tutorial.marks)
+        .await?;
+    let queued = !views.is_empty() || tutorial.has_events();
+    if let Some(o) = state.outbox.as_ref().filter(|_| queued) {
+        o.notify();
+    }
+    tracing::info!(received = rows.len(), stored, "telemetry stored");
+    Ok(Json(TelemetryAccepted {
+        received: rows.len() as u32,
+        stored: stored as u32,
+    }))
+}
+
+/// Check one event, naming the field at fault; returns its video as the token's
+/// holder sees it (a tutorial asset in their conversation).
+async fn check_event(
+    state: &AppState,
+    claims: &Claims,
+    videos: &mut HashMap<String, VideoRow>,
+    tutorial: &mut TutorialBatch,
+    i: usize,
+    e: &TelemetryEvent,
+    now: u64,
+) -> Result<VideoRow, ApiError> {
+    let f = |name: &str| format!("events[{i}].{name}");
+    check_id(&f("eventId"), &e.event_id, 128)?;
+    if !TELEMETRY_TYPES.contains(&e.event_type.as_str()) {
+        let field = f("type");
+        let msg = format!("{field} must be one of {}.", TELEMETRY_TYPES.join(", "));
+        return Err(ApiError::field(field, msg));
+    }
+    if !(EARLIEST_MS..=now + DAY_MS).contains(&e.timestamp) {
+        let field = f("timestamp");
+        let msg = format!("{field} must be unix milliseconds, not in the future.");
+        return Err(ApiError::field(field, msg));
+    }
+    check_id(&f("sessionId"), &e.session_id, 128)?;
+    check_id(&f("conversationId"), &e.conversation_id, 128)?;
+    check_id(&f("assetId"), &e.asset_id, 64)?;
+    if !videos.contains_key(&e.asset_id) {
+        let Some(v) = state.db.video(&e.asset_id).await? else {
+            let field = f("assetId");
+            let msg = format!("{field} names no video.");
+            return Err(ApiError::field(field, msg));
+        };
+        super::watch::check_available(&v)?;
+        let v = tutorial.visible(state, claims, v).await?;
+        videos.insert(v.id.clone(), v);
+    }
+    let video = videos[&e.asset_id].clone();
+    if e.conversation_id != video.conversation_id {
+        let field = f("conversationId");
+        let msg = format!("{field} must be the video's conversation.");
+        return Err(ApiError::field(field, msg));
+    }
+    // A little over the video's length, for players that round up.
+    let longest = video
+        .duration_ms
+        .map_or(86_400.0, |ms| ms as f64 / 1000.0 + 1.0);
+    if !(0.0..=longest).contains(&e.duration_watched) {
+        let field = f("durationWatched");
+        let msg = format!("{field} must be between 0 and the video's length in seconds.");
+        return Err(ApiError::field(field, msg));
+    }
+    if !matches!(e.completion_status.as_str(), "in_progress" | "completed") {
+        let field = f("completionStatus");
+        let msg = format!("{field} must be in_progress or completed.");
+        return Err(ApiError::field(field, msg));
+    }
+    let progress = e.event_type == "VIDEO_PROGRESS";
+    match e.quartile {
+        Some(25 | 50 | 75) if progress => {}
+        None if !progress => {}
+        _ => {
+            let field = f("quartile");
+            let msg = if progress {
+                format!("{field} must be 25, 50 or 75 for VIDEO_PROGRESS.")
+            } else {
+                format!("{field} is only for VIDEO_PROGRESS.")
+            };
+            return Err(ApiError::field(field, msg));
+        }
+    }
+    Ok(video)
+}
+
+fn rfc3339_ms(ms: u64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// A non-negative integer query parameter, naming it when it is not one.
+fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
+    query_param(query, name)
+        .map(|v| {
+            v.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::field(name, format!("{name} must be a non-negative integer."))
+            })
+        })
+        .transpose()
+}
+
+/// Export stored events as JSON Lines, in receive order.
+///
+/// One event per line, each with its `seq` and `receivedAt`. A full page carries
+/// `x-next-after`: pass it as `after` for the next page.
+#[utoipa::path(
+    get,
+    path = "/telemetry/export",
+    tag = "telemetry",
+    operation_id = "exportTelemetry",
+    security(("apiKey" = [])),
+    params(
+        ("since" = u64, Query, description = "Events received at or after this time, unix milliseconds."),
+        ("after" = Option<i64>, Query, description = "Continue after this `seq` (the `x-next-after` of the previous page)."),
+        ("limit" = Option<u32>, Query, description = "Events per page, 1 to 10000 (default 1000)."),
+    ),
+    responses(
+        (status = 200, description = "The events, one JSON object per line.", body = StoredTelemetryEvent, content_type = "application/x-ndjson"),
+        (status = 400, response = BadInput),
+        (status = 401, response = Unauthenticated),
+    ),
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    Bearer(key): Bearer,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    state.check_api_key(&key)?;
+    let q = query.as_deref();
+    let since = int_param(q, "since")?
+        .ok_or_else(|| ApiError::field("since", "since (unix milliseconds) is required."))?;
+    let after = int_param(q, "after")?.unwrap_or(0);
+    let limit = int_param(q, "limit")?.unwrap_or(EXPORT_LIMIT);
+    if !(1..=EXPORT_MAX).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            format!("limit must be between 1 and {EXPORT_MAX}."),
+        ));
+    }
+    let rows = state.db.telemetry_since(since, after, limit).await?;
+    let mut body = Vec::new();
+    for r in &rows {
+        serde_json::to_writer(&mut body, &stored(r))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        body.push(b'\n');
+    }
+    let mut res = (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from(body),
+    )
+        .into_response();
+    if rows.len() as i64 == limit
+        && let Some(last) = rows.last()
+    {
+        res.headers_mut()
+            .insert("x-next-after", HeaderValue::from(last.seq));
+    }
+    Ok(res)
+}
+
+fn stored(r: &TelemetryRow) -> StoredTelemetryEvent {
+    StoredTelemetryEvent {
+        seq: r.seq,
+        received_at: r.received_at as u64,
+        event: TelemetryEvent {
+            event_id: r.event_id.clone(),
+            timestamp: r.timestamp_ms as u64,
+            event_type: r.event_type.clone(),
+            session_id: r.session_id.clone(),
+            asset_id: r.video_id.clone(),
+            conversation_id: r.conversation_id.clone(),
+            duration_watched: r.duration_watched,
+            completion_status: r.completion_status.clone(),
+            quartile: r.quartile.map(|q| q as u8),
+        },
+    }
+}
+
+/// How a video was watched: sessions, starts, completions, watch time, quartiles.
+#[utoipa::path(
+    get,
+    path = "/videos/{id}/engagement",
+    tag = "telemetry",
+    operation_id = "videoEngagement",
+    security(("apiKey" = [])),
+    params(("id" = String, Path, description = "The `videoId`.")),
+    responses(
+        (status = 200, description = "The summary.", body = Engagement),
+        (status = 401, response = Unauthenticated),
+        (status = 404, response = NotFound),
+    ),
+)]
+pub async fn engagement(
+    State(state): State<AppState>,
+    Bearer(key): Bearer,
+    Path(id): Path<String>,
+) -> Result<Json<Engagement>, ApiError> {
+    state.check_api_key(&key)?;
+    let video = super::uploads::video_for(&state, None, &id).await?;
+    let sessions = state.db.engagement(&video.id).await?;
+    let n = sessions.len() as u64;
+    let sum = |f: fn(&crate::db::SessionEngagement) -> i64| {
+        sessions.iter().map(|s| f(s).max(0) as u64).sum::<u64>()
+    };
+    let (starts, completions) = (sum(|s| s.started), sum(|s| s.completed));
+    let max = sessions.iter().map(|s| s.max_watched).fold(0.0, f64::max);
+    let total: f64 = sessions.iter().map(|s| s.max_watched).sum();
+    let quartiles = [
+        ("25", sum(|s| s.q25)),
+        ("50", sum(|s| s.q50)),
+        ("75", sum(|s| s.q75)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Ok(Json(Engagement {
+        video_id: video.id,
+        sessions: n,
+        starts,
+        completions,
+        completion_rate: if starts == 0 {
+            0.0
+        } else {
+            completions as f64 / starts as f64
+        },
+        max_duration_watched: max,
+        mean_duration_watched: if n == 0 { 0.0 } else { total / n as f64 },
+        quartiles,
+    }))
+}

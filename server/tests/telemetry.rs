@@ -1,0 +1,381 @@
+//! Watch-page telemetry against the real server: batches, dedupe, beacons,
+//! `video.viewed` exactly once per viewer session, JSONL export, engagement, retention.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::*;
+use serde_json::{Value, json};
+use vidreply_core::protocol::{Engagement, StoredTelemetryEvent, TelemetryAccepted};
+use vidreply_server::token::{Claims, Scope};
+
+const HOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+/// A completed (not yet processed) video of `conversation`; returns its id.
+async fn video(s: &Server, conversation: &str) -> String {
+    s.completed_video(conversation).await.1
+}
+
+/// A watch token for `conversation`, as a share or tutorial link carries.
+fn watch_token(s: &Server, conversation: &str) -> String {
+    let now = now();
+    s.state.tokens.issue(&Claims {
+        sub: conversation.into(),
+        cus: None,
+        scope: Scope::Watch,
+        iat: now,
+        exp: now + 3600,
+        jti: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+fn event(id: &str, kind: &str, session: &str, video: &str, conv: &str, watched: f64) -> Value {
+    let mut e = json!({
+        "eventId": id, "timestamp": vidreply_server::clock::unix_now_ms(), "type": kind,
+        "sessionId": session, "assetId": video, "conversationId": conv,
+        "durationWatched": watched, "completionStatus": "in_progress",
+    });
+    if kind == "VIDEO_PROGRESS" {
+        e["quartile"] = json!(25);
+    }
+    if kind == "VIDEO_COMPLETION" {
+        e["completionStatus"] = json!("completed");
+    }
+    e
+}
+
+async fn report(s: &Server, token: &str, events: Vec<Value>) -> TelemetryAccepted {
+    let r = s
+        .post(
+            "/api/v1/telemetry",
+            Some(token),
+            json!({ "events": events }),
+        )
+        .await;
+    r.expect_status(StatusCode::OK);
+    r.json()
+}
+
+async fn export(s: &Server, query: &str) -> Vec<StoredTelemetryEvent> {
+    let r = s
+        .get(&format!("/api/v1/telemetry/export?{query}"), Some(API_KEY))
+        .await;
+    r.expect_status(StatusCode::OK);
+    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
+    r.text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_and_repeated_event_ids_are_ignored() {
+    let s = Server::start().await;
+    let v = video(&s, "conv-t").await;
+    let t = watch_token(&s, "conv-t");
+    let batch = vec![
+        event("e1", "VIDEO_START", "s1", &v, "conv-t", 0.5),
+        event("e2", "VIDEO_PROGRESS", "s1", &v, "conv-t", 3.0),
+        event("e3", "VIDEO_PAUSE", "s1", &v, "conv-t", 4.0),
+    ];
+    let a = report(&s, &t, batch.clone()).await;
+    assert_eq!((a.received, a.stored), (3, 3));
+    // A retry of the same batch, and a batch that repeats one id within itself.
+    let a = report(&s, &t, batch).await;
+    assert_eq!((a.received, a.stored), (3, 0));
+    let e4 = event("e4", "VIDEO_PAUSE", "s1", &v, "conv-t", 5.0);
+    let a = report(&s, &t, vec![e4.clone(), e4]).await;
+    assert_eq!((a.received, a.stored), (2, 1));
+    let all = export(&s, "since=0").await;
+    let ids: Vec<&str> = all.iter().map(|e| e.event.event_id.as_str()).collect();
+    assert_eq!(ids, ["e1", "e2", "e3", "e4"]);
+    assert_eq!(all[1].event.quartile, Some(25));
+}
+
+#[tokio::test]
+async fn a_beacon_sends_text_plain_with_the_token_in_the_query() {
+    let s = Server::start().await;
+    let v = video(&s, "conv-b").await;
+    let t = watch_token(&s, "conv-b");
+    let body = json!({ "events": [event("b1", "VIDEO_PAUSE", "s", &v, "conv-b", 1.0)] });
+    let req = |uri: String, ct: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let r = s
+        .send(req(
+            format!("/api/v1/telemetry?token={t}"),
+            "text/plain;charset=UTF-8",
+        ))
+        .await;
+    r.expect_status(StatusCode::OK);
+    assert_eq!(r.json::<TelemetryAccepted>().stored, 1);
+    // No token, a record token, another conversation's token, a form body.
+    let r = s.send(req("/api/v1/telemetry".into(), "text/plain")).await;
+    r.api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let record = s.token("conv-b").await;
+    let r = s
+        .send(req(
+            format!("/api/v1/telemetry?token={record}"),
+            "text/plain",
+        ))
+        .await;
+    r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    let other = watch_token(&s, "conv-other");
+    let r = s
+        .send(req(
+            format!("/api/v1/telemetry?token={other}"),
+            "text/plain",
+        ))
+        .await;
+    r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    let r = s
+        .send(req(
+            format!("/api/v1/telemetry?token={t}"),
+            "application/x-www-form-urlencoded",
+        ))
+        .await;
+    r.api_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn a_bad_field_is_named_and_nothing_of_the_batch_is_stored() {
+    let s = Server::start().await;
+    let v = video(&s, "conv-f").await;
+    let t = watch_token(&s, "conv-f");
+    let good = event("g", "VIDEO_PAUSE", "s", &v, "conv-f", 1.0);
+    let cases: Vec<(&str, Value)> = vec![
+        ("events[1].type", json!("VIDEO_REWIND")),
+        ("events[1].eventId", json!("")),
+        ("events[1].timestamp", json!(12)),
+        ("events[1].timestamp", json!("soon")),
+        ("events[1].sessionId", json!("a\u{0}b")),
+        (
+            "events[1].assetId",
+            json!("0123456789abcdef0123456789abcdef"),
+        ),
+        ("events[1].conversationId", json!("conv-elsewhere")),
+        ("events[1].durationWatched", json!(-1.0)),
+        ("events[1].completionStatus", json!("done")),
+        ("events[1].quartile", json!(30)),
+    ];
+    for (field, value) in cases {
+        let mut bad = good.clone();
+        let key = field.rsplit('.').next().unwrap();
+        bad[key] = value;
+        if key == "quartile" {
+            bad["type"] = json!("VIDEO_PROGRESS");
+        }
+        let r = s
+            .post(
+                "/api/v1/telemetry",
+                Some(&t),
+                json!({ "events": [good, bad] }),
+            )
+            .await;
+        r.field_error(field);
+    }
+    let r = s
+        .post("/api/v1/telemetry", Some(&t), json!({ "events": [] }))
+        .await;
+    r.field_error("events");
+    let many: Vec<Value> = (0..101)
+        .map(|i| event(&format!("m{i}"), "VIDEO_PAUSE", "s", &v, "conv-f", 1.0))
+        .collect();
+    let r = s
+        .post("/api/v1/telemetry", Some(&t), json!({ "events": many }))
+        .await;
+    assert!(r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(export(&s, "since=0").await.is_empty());
+}
+
+#[tokio::test]
+async fn video_viewed_is_delivered_once_per_viewer_session() {
+    let (hook, got) = common::video::typed_receiver().await;
+    let s = Server::start_with(&["--webhook-url", &hook, "--webhook-secret", HOOK_SECRET]).await;
+    let v = video(&s, "conv-w").await;
+    let t = watch_token(&s, "conv-w");
+    // START twice in one batch (two ids), again in a later batch, and a resend.
+    let start = |id: &str, session: &str| event(id, "VIDEO_START", session, &v, "conv-w", 0.2);
+    report(&s, &t, vec![start("w1", "s1"), start("w2", "s1")]).await;
+    report(&s, &t, vec![start("w3", "s1"), start("w1", "s1")]).await;
+    // A pause alone is not a view; a second session is another view.
+    report(
+        &s,
+        &t,
+        vec![event("w4", "VIDEO_PAUSE", "s2", &v, "conv-w", 0.0)],
+    )
+    .await;
+    report(&s, &t, vec![start("w5", "s3")]).await;
+    let outbox = s.state.outbox.clone().unwrap();
+    while outbox.deliver_due().await.unwrap() > 0 {}
+    let events = got.lock().unwrap().clone();
+    let viewed: Vec<Value> = events
+        .iter()
+        .filter(|(kind, _)| kind == "video.viewed")
+        .map(|(_, body)| serde_json::from_str(body).unwrap())
+        .collect();
+    assert_eq!(viewed.len(), 2, "{events:?}");
+    let mut sessions: Vec<&str> = viewed
+        .iter()
+        .map(|p| p["sessionId"].as_str().unwrap())
+        .collect();
+    sessions.sort();
+    assert_eq!(sessions, ["s1", "s3"]);
+    for p in &viewed {
+        assert_eq!(p["conversationId"], "conv-w");
+        assert_eq!(p["videoId"], v.as_str());
+        assert_eq!(p["status"], "viewed");
+        let ts = p["viewTimestamp"].as_str().unwrap();
+        assert!(ts.ends_with('Z') && ts.contains('T'), "{ts}");
+    }
+}
+
+#[tokio::test]
+async fn export_is_jsonl_since_a_time_in_receive_order_with_a_cursor() {
+    let s = Server::start().await;
+    let v = video(&s, "conv-x").await;
+    let t = watch_token(&s, "conv-x");
+    let e = |id: &str| event(id, "VIDEO_PAUSE", "s", &v, "conv-x", 1.0);
+    report(&s, &t, vec![e("x1"), e("x2")]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let cut = vidreply_server::clock::unix_now_ms();
+    report(&s, &t, vec![e("x3"), e("x4"), e("x5")]).await;
+    let later = export(&s, &format!("since={cut}")).await;
+    let ids: Vec<&str> = later.iter().map(|e| e.event.event_id.as_str()).collect();
+    assert_eq!(ids, ["x3", "x4", "x5"]);
+    assert!(later.iter().all(|e| e.received_at >= cut));
+    // Pages of two, following x-next-after.
+    let r = s
+        .get("/api/v1/telemetry/export?since=0&limit=2", Some(API_KEY))
+        .await;
+    let next = r.header("x-next-after").expect("a full page has a cursor");
+    let rest = export(&s, &format!("since=0&limit=2&after={next}")).await;
+    let ids: Vec<&str> = rest.iter().map(|e| e.event.event_id.as_str()).collect();
+    assert_eq!(ids, ["x3", "x4"]);
+    // The API key only; since is required and numeric.
+    let r = s.get("/api/v1/telemetry/export?since=0", Some(&t)).await;
+    r.api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    for (q, field) in [
+        ("", "since"),
+        ("since=yesterday", "since"),
+        ("since=0&limit=0", "limit"),
+    ] {
+        let r = s
+            .get(&format!("/api/v1/telemetry/export?{q}"), Some(API_KEY))
+            .await;
+        r.field_error(field);
+    }
+}
+
+#[tokio::test]
+async fn engagement_sums_sessions_starts_completions_and_quartiles() {
+    let s = Server::start().await;
+    let v = video(&s, "conv-e").await;
+    let t = watch_token(&s, "conv-e");
+    let e = |id: &str, kind: &str, session: &str, watched: f64| {
+        event(id, kind, session, &v, "conv-e", watched)
+    };
+    let mut half = e("a3", "VIDEO_PROGRESS", "a", 5.0);
+    half["quartile"] = json!(50);
+    report(
+        &s,
+        &t,
+        vec![
+            // a: starts, reaches 50 %, pauses at 5 s.
+            e("a1", "VIDEO_START", "a", 0.3),
+            e("a2", "VIDEO_PROGRESS", "a", 2.5),
+            half,
+            e("a4", "VIDEO_PAUSE", "a", 5.0),
+            // b: starts and completes at 9.6 s.
+            e("b1", "VIDEO_START", "b", 0.2),
+            e("b2", "VIDEO_COMPLETION", "b", 9.6),
+            // c: opened, never started.
+            e("c1", "VIDEO_PAUSE", "c", 0.0),
+        ],
+    )
+    .await;
+    let r = s
+        .get(&format!("/api/v1/videos/{v}/engagement"), Some(API_KEY))
+        .await;
+    r.expect_status(StatusCode::OK);
+    let g: Engagement = r.json();
+    assert_eq!((g.sessions, g.starts, g.completions), (3, 2, 1));
+    assert!((g.completion_rate - 0.5).abs() < 1e-9);
+    assert!((g.max_duration_watched - 9.6).abs() < 1e-9);
+    assert!((g.mean_duration_watched - (5.0 + 9.6 + 0.0) / 3.0).abs() < 1e-9);
+    assert_eq!(g.quartiles["25"], 2);
+    assert_eq!(g.quartiles["50"], 2);
+    assert_eq!(g.quartiles["75"], 1);
+    let r = s.get("/api/v1/videos/nope/engagement", Some(API_KEY)).await;
+    r.api_error(StatusCode::NOT_FOUND, "not_found");
+    let r = s
+        .get(&format!("/api/v1/videos/{v}/engagement"), Some(&t))
+        .await;
+    r.api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+#[tokio::test]
+async fn purging_a_video_forgets_its_telemetry() {
+    let s = Server::start_with(&["--retention-days", "30"]).await;
+    let gone = video(&s, "conv-r").await;
+    let t = watch_token(&s, "conv-r");
+    report(
+        &s,
+        &t,
+        vec![event("r1", "VIDEO_START", "s", &gone, "conv-r", 0.5)],
+    )
+    .await;
+    assert_eq!(export(&s, "since=0").await.len(), 1);
+    let now = now() as i64;
+    vidreply_server::retention::purge(&s.state, now + 31 * 86400)
+        .await
+        .unwrap();
+    assert!(export(&s, "since=0").await.is_empty());
+    let r = s
+        .get(&format!("/api/v1/videos/{gone}/engagement"), Some(API_KEY))
+        .await;
+    r.api_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn beacons_are_rate_limited_by_their_query_token() {
+    let s = Server::start_with(&[
+        "--rate-limit-token-per-minute",
+        "1",
+        "--rate-limit-token-burst",
+        "3",
+    ])
+    .await;
+    let v = video(&s, "conv-l").await;
+    let t = watch_token(&s, "conv-l");
+    let beacon = |id: &str| {
+        let body = json!({ "events": [event(id, "VIDEO_PAUSE", "s", &v, "conv-l", 1.0)] });
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/telemetry?token={t}"))
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    // The record token's upload took three of its own bucket, not the watch token's.
+    for id in ["l1", "l2", "l3"] {
+        s.send(beacon(id)).await.expect_status(StatusCode::OK);
+    }
+    let r = s.send(beacon("l4")).await;
+    r.api_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // The same token as a header shares the bucket.
+    let r = s
+        .post(
+            "/api/v1/telemetry",
+            Some(&t),
+            json!({ "events": [event("l5", "VIDEO_PAUSE", "s", &v, "conv-l", 1.0)] }),
+        )
+        .await;
+    r.api_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+}
