@@ -1,0 +1,40 @@
+// Figure 5: what a long recording costs the page: JS heap (CDP Performance.getMetrics,
+// after a forced GC) plus live Blob bytes, at checkpoints while vidreply records.
+import { Browser } from '@playwright/test';
+import { BenchServer } from '../lib/server';
+import { memory, pageNow, sleep, Throttle } from '../lib/browser';
+import { openVidreply } from '../lib/pages';
+
+export async function recordingMemory(browser: Browser, server: BenchServer, checkpointsMin: number[],
+  link: Throttle, log: (s: string) => void) {
+  const { page, cdp, ctx } = await openVidreply(browser, server, link);
+  try {
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    await page.waitForFunction(() => (window as any).__bench.screens.recording != null, null, { timeout: 60_000 });
+    const started = await page.evaluate(() => (window as any).__bench.screens.recording);
+    const samples = [];
+    for (const min of checkpointsMin) {
+      const wait = started + min * 60_000 - (await pageNow(page));
+      if (wait > 0) await sleep(wait);
+      const m = await memory(page, cdp);
+      const atMin = ((await pageNow(page)) - started) / 60_000;
+      samples.push({ minutes: min, measuredAtMinutes: atMin, ...m });
+      log(`memory at ${min} min: JS heap ${(m.jsHeapUsedBytes / 1e6).toFixed(1)} MB + Blobs ${(m.liveBlobBytes / 1e6).toFixed(1)} MB`);
+    }
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    return {
+      unit: 'bytes',
+      inputs: {
+        recorder: 'vidreply standalone page, recording from the fake 720p30 camera',
+        link: `${link.bitsPerSecond / 1e6} Mb/s uplink (CDP), ${link.rttMs} ms latency`,
+        heap: 'CDP Performance.getMetrics JSHeapUsedSize after HeapProfiler.collectGarbage',
+        blobs: 'bytes of MediaRecorder chunks and of Blobs built from bytes that the page can still reach (WeakRef after the GC)',
+      },
+      samples,
+      lastOverFirst: last.totalBytes / first.totalBytes,
+    };
+  } finally {
+    await ctx.close();
+  }
+}
