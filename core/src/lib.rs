@@ -6,12 +6,14 @@
 //! natively and exhaustively.
 #![forbid(unsafe_code)]
 
+pub mod capture;
 pub mod classify;
 pub mod media;
 pub mod policy;
 pub mod protocol;
 pub mod upload;
 pub mod upload_types;
+pub mod watch;
 
 pub use classify::{Failure, Verdict, classify};
 pub use policy::RetryPolicy;

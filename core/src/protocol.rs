@@ -5,6 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+mod telemetry;
+mod tutorial;
+mod watch_page;
+pub use telemetry::*;
+pub use tutorial::*;
+pub use watch_page::*;
+
 /// ETags compare without their quotes (S3 quotes them; some clients strip them).
 pub fn etag_eq(a: &str, b: &str) -> bool {
     a.trim().trim_matches('"') == b.trim().trim_matches('"')
@@ -322,4 +329,71 @@ pub struct AgentVideoSend {
     pub media_id: String,
     pub subject: String,
     pub body: String,
+}
+
+/// Genesys Cloud regions, by the `gcTargetEnv` an interaction widget is given. The
+/// agent frame's endpoints accept only these: the region picks the login and API
+/// hosts, so an arbitrary value would make us an open redirect.
+pub const GENESYS_REGIONS: &[&str] = &[
+    "mypurecloud.com",
+    "use2.us-gov-pure.cloud",
+    "usw2.pure.cloud",
+    "cac1.pure.cloud",
+    "mypurecloud.ie",
+    "euw2.pure.cloud",
+    "mypurecloud.de",
+    "aps1.pure.cloud",
+    "mypurecloud.jp",
+    "apne2.pure.cloud",
+    "mypurecloud.com.au",
+    "sae1.pure.cloud",
+    "mec1.pure.cloud",
+    "euc2.pure.cloud",
+    "apne3.pure.cloud",
+];
+
+/// What the agent frame needs to sign the agent in to Genesys Cloud (OAuth implicit grant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentConfig {
+    /// The Genesys Cloud OAuth client (implicit grant) the frame signs in with.
+    pub client_id: String,
+    /// Where to send the agent: `{authorizeUrl}?response_type=token&client_id=…&redirect_uri=…`.
+    pub authorize_url: String,
+}
+
+/// Exchange an agent's Genesys Cloud access token for a capture link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(json!({
+    "conversationId": "3f2c8a9e-6b1d-4c7a-9e2f-0a1b2c3d4e5f", "gcTargetEnv": "mypurecloud.de"
+}))))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCaptureLinkRequest {
+    /// The Genesys Cloud conversation (`{{gcConversationId}}`), a UUID.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 36,
+            max_length = 36,
+            pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        )
+    )]
+    pub conversation_id: String,
+    /// The agent's Genesys Cloud region (`{{gcTargetEnv}}`).
+    #[cfg_attr(feature = "openapi", schema(schema_with = gc_target_env_schema))]
+    pub gc_target_env: String,
+}
+
+#[cfg(feature = "openapi")]
+fn gc_target_env_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(GENESYS_REGIONS.iter().copied()))
+        .description(Some(
+            "The agent's Genesys Cloud region (`{{gcTargetEnv}}`).",
+        ))
+        .build()
 }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use url::Url;
 
+pub use crate::config_webhooks::WebhookConfig;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -111,12 +113,27 @@ pub struct Settings {
     /// Lifetime of a signed part or media URL, in seconds.
     #[arg(long, env = "VIDREPLY_PRESIGN_TTL_SECONDS", default_value_t = 300)]
     pub presign_ttl_seconds: u64,
+    /// Lifetime of the watch token a watch page carries (it reports telemetry), in
+    /// seconds; each visit of a share link gets a fresh one.
+    #[arg(long, env = "VIDREPLY_WATCH_TOKEN_TTL_SECONDS", default_value_t = 4 * 3600,
+          value_parser = clap::value_parser!(u64).range(60..=7 * 86400))]
+    pub watch_token_ttl_seconds: u64,
     /// Default lifetime of a capture link, in seconds.
     #[arg(long, env = "VIDREPLY_CAPTURE_LINK_TTL_SECONDS", default_value_t = 7 * 86400)]
     pub capture_link_ttl_seconds: u64,
     /// Longest capture-link lifetime a caller may ask for, in seconds.
     #[arg(long, env = "VIDREPLY_CAPTURE_LINK_MAX_TTL_SECONDS", default_value_t = 30 * 86400)]
     pub capture_link_max_ttl_seconds: u64,
+    /// Shortest tutorial link `POST /api/v1/media/sign-video-url` signs, in seconds
+    /// (`expiration_seconds` below it is refused).
+    #[arg(long, env = "VIDREPLY_TUTORIAL_MIN_TTL_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub tutorial_min_ttl_seconds: u64,
+    /// Longest tutorial link `POST /api/v1/media/sign-video-url` signs, in seconds
+    /// (`expiration_seconds` above it is refused).
+    #[arg(long, env = "VIDREPLY_TUTORIAL_MAX_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub tutorial_max_ttl_seconds: u64,
     /// How long an unfinished upload may be resumed, in seconds.
     #[arg(long, env = "VIDREPLY_UPLOAD_TTL_SECONDS", default_value_t = 86400)]
     pub upload_ttl_seconds: u64,
@@ -231,6 +248,9 @@ pub struct Settings {
     /// Other origins whose pages may call the API and PUT parts (CORS); none by default (same origin only).
     #[arg(long, env = "VIDREPLY_CORS_ORIGINS", value_delimiter = ',', value_parser = crate::security::parse_origin)]
     pub cors_origins: Vec<String>,
+    // The agent frame's Genesys Cloud sign-in (`crate::genesys`).
+    #[command(flatten)]
+    pub genesys: crate::genesys::GenesysSettings,
 
     /// Requests one client IP may make per minute, sustained (0 turns the limit off).
     #[arg(
@@ -324,71 +344,20 @@ impl std::fmt::Debug for Settings {
             .field("part_size", &self.part_size)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("presign_ttl_seconds", &self.presign_ttl_seconds)
+            .field("watch_token_ttl_seconds", &self.watch_token_ttl_seconds)
+            .field("tutorial_min_ttl_seconds", &self.tutorial_min_ttl_seconds)
+            .field("tutorial_max_ttl_seconds", &self.tutorial_max_ttl_seconds)
             .field("frame_ancestors", &self.frame_ancestors)
             .field("cors_origins", &self.cors_origins)
+            .field("genesys", &self.genesys)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("metrics_public", &self.metrics_public)
             .finish_non_exhaustive()
     }
 }
 
-/// One webhook endpoint as configured.
-#[derive(Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookConfig {
-    pub id: String,
-    pub url: Url,
-    pub secrets: Vec<String>,
-}
-
-impl Settings {
-    /// Every configured endpoint: `VIDREPLY_WEBHOOK_URL` as `default`, then `VIDREPLY_WEBHOOKS`.
-    pub fn webhook_endpoints(&self) -> Result<Vec<WebhookConfig>, String> {
-        let mut all = Vec::new();
-        match (&self.webhook_url, &self.webhook_secret) {
-            (Some(url), Some(secret)) => all.push(WebhookConfig {
-                id: "default".into(),
-                url: url.clone(),
-                secrets: secret.split_whitespace().map(str::to_string).collect(),
-            }),
-            (Some(_), None) => {
-                return Err(
-                    "VIDREPLY_WEBHOOK_SECRET (whsec_…) is required with VIDREPLY_WEBHOOK_URL"
-                        .into(),
-                );
-            }
-            _ => {}
-        }
-        if let Some(json) = &self.webhooks {
-            let more: Vec<WebhookConfig> = serde_json::from_str(json).map_err(|e| {
-                // serde_json's message names the field and position, never the value.
-                format!("VIDREPLY_WEBHOOKS is not a valid endpoint list: {e}")
-            })?;
-            all.extend(more);
-        }
-        let mut seen = std::collections::HashSet::new();
-        for e in &all {
-            let ok = !e.id.is_empty()
-                && e.id.len() <= 64
-                && e.id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !ok {
-                return Err(format!(
-                    "webhook endpoint id {:?} must be 1–64 letters, digits, - or _",
-                    e.id
-                ));
-            }
-            if !seen.insert(e.id.clone()) {
-                return Err(format!("webhook endpoint id {} is used twice", e.id));
-            }
-        }
-        Ok(all)
-    }
-}
-
 /// A URL fit for a log: no user, password, query or fragment (they may hold credentials).
-fn without_query(url: &Url) -> String {
+pub(crate) fn without_query(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);

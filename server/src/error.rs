@@ -28,6 +28,9 @@ pub enum ApiError {
     TokenRevoked(String),
     #[error("{0}")]
     NotFound(String),
+    /// The video was there, but its link was withdrawn or its retention ended.
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -50,6 +53,12 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     NotReady(String),
+    /// The agent frame is not configured (no Genesys Cloud OAuth client id).
+    #[error("{0}")]
+    AgentFrameDisabled(String),
+    /// Genesys Cloud did not answer, or not usefully; retryable.
+    #[error("{0}")]
+    GenesysUnavailable(String),
     #[error("Storage refused the upload ({0}).")]
     StorageRejected(String),
     #[error("storage is unavailable: {0}")]
@@ -77,6 +86,7 @@ impl ApiError {
             TokenRevoked(_) => ("token_revoked", StatusCode::UNAUTHORIZED),
             Forbidden(_) => ("forbidden", StatusCode::FORBIDDEN),
             NotFound(_) => ("not_found", StatusCode::NOT_FOUND),
+            Gone(_) => ("gone", StatusCode::GONE),
             Conflict(_) => ("conflict", StatusCode::CONFLICT),
             PartMissing { .. } => ("part_missing", StatusCode::CONFLICT),
             SizeMismatch(_) => ("size_mismatch", StatusCode::CONFLICT),
@@ -89,6 +99,8 @@ impl ApiError {
             Timeout(_) => ("timeout", StatusCode::GATEWAY_TIMEOUT),
             RequestTimeout(_) => ("timeout", StatusCode::REQUEST_TIMEOUT),
             NotReady(_) => ("not_ready", StatusCode::SERVICE_UNAVAILABLE),
+            AgentFrameDisabled(_) => ("agent_frame_disabled", StatusCode::CONFLICT),
+            GenesysUnavailable(_) => ("genesys_unavailable", StatusCode::BAD_GATEWAY),
             StorageRejected(_) => ("storage_rejected", StatusCode::UNPROCESSABLE_ENTITY),
             Storage(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),

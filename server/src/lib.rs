@@ -4,9 +4,11 @@
 pub mod clock;
 pub mod config;
 pub mod config_file;
+mod config_webhooks;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod genesys;
 pub mod health;
 pub mod jobs;
 pub mod limits;
@@ -20,6 +22,7 @@ pub mod routes;
 pub mod secrets;
 pub mod security;
 pub mod shutdown;
+pub mod sign_cache;
 pub mod state;
 pub mod storage;
 pub mod token;
@@ -49,6 +52,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             .map_err(|e| format!("signing secret: {e}"))?;
     if signing.len() < 16 {
         return Err("VIDREPLY_SIGNING_SECRET must be at least 16 characters".into());
+    }
+    if settings.tutorial_min_ttl_seconds > settings.tutorial_max_ttl_seconds {
+        return Err(
+            "VIDREPLY_TUTORIAL_MIN_TTL_SECONDS must not be above VIDREPLY_TUTORIAL_MAX_TTL_SECONDS"
+                .into(),
+        );
     }
     let db_url = settings
         .database_url
@@ -105,7 +114,9 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let outbox = (!endpoints.is_empty())
         .then(|| outbox::Outbox::new(db.clone(), endpoints, &settings.webhook_schedule));
+    let genesys = Arc::new(genesys::Genesys::new(&settings)?);
     Ok(AppState {
+        genesys,
         settings: Arc::new(settings),
         db,
         store,
@@ -116,6 +127,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         jobs: jobs::JobsWake::default(),
         media: Arc::new(media_settings),
         shutdown: tokio_util::sync::CancellationToken::new(),
+        sign_cache: Arc::default(),
     })
 }
 

@@ -109,7 +109,9 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
         ));
     }
     let has_poster = processed.poster_key.is_some() || video.poster_key.is_some();
-    let event = state.outbox.as_ref().map(|o| {
+    // Tutorial assets belong to no conversation: nothing to tell one.
+    let tutorial = state.db.asset(&video.id).await?.is_some();
+    let event = state.outbox.as_ref().filter(|_| !tutorial).map(|o| {
         o.event(
             "video.received",
             &received(state, &video, &processed, has_poster),

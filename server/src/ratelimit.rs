@@ -2,8 +2,9 @@
 //!
 //! The IP is the TCP peer, or the last `X-Forwarded-For` entry when the server is
 //! told it sits behind one proxy. IPv6 clients are keyed by their /64, since one
-//! device commonly holds a whole /64. Capture tokens are keyed by a hash, so the
-//! limiter never holds a token. A refusal is `429 rate_limited` with `Retry-After`.
+//! device commonly holds a whole /64. Capture tokens (and the Genesys Cloud tokens
+//! the agent frame exchanges) are keyed by a hash, so the limiter never holds a
+//! token. A refusal is `429 rate_limited` with `Retry-After`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -23,8 +24,14 @@ use crate::error::ApiError;
 
 /// Routes that are never limited: probes and scrapes.
 const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
-/// Capture-token limits apply under this prefix.
-const TOKEN_PREFIX: &str = "/api/v1/uploads";
+/// Per-token limits apply under these prefixes: the uploads a capture token drives,
+/// the agent frame's exchange, which calls Genesys Cloud with the token, and the
+/// watch page's telemetry (whose beacons carry the token as `?token=`).
+const TOKEN_PREFIXES: [&str; 3] = [
+    "/api/v1/uploads",
+    "/api/v1/agent/capture-links",
+    "/api/v1/telemetry",
+];
 /// Forget idle keys once a limiter holds this many.
 const HOUSEKEEP_AT: usize = 50_000;
 
@@ -128,7 +135,7 @@ impl Limits {
             Self::check(limiter, &ip)?;
         }
         if let Some(limiter) = &self.token
-            && path.starts_with(TOKEN_PREFIX)
+            && TOKEN_PREFIXES.iter().any(|p| path.starts_with(p))
             && let Some(key) = token_key(req)
         {
             Self::check(limiter, &key)?;
@@ -139,7 +146,17 @@ impl Limits {
 
 /// A hash of the request's bearer token: the limiter never keeps the token itself.
 fn token_key(req: &Request) -> Option<[u8; 16]> {
-    let value = req.headers().get(header::AUTHORIZATION)?.as_bytes();
+    let query = || {
+        crate::extract::query_param(req.uri().query(), "token")
+            .map(|v| Sha256::digest(v.as_bytes()))
+    };
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        let digest = query()?;
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        return Some(key);
+    };
+    let value = value.as_bytes();
     // The token after the scheme, so `bearer x` and `Bearer x` share one bucket.
     let token = value
         .iter()

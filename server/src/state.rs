@@ -26,8 +26,12 @@ pub struct AppState {
     /// Wakes processing workers when a job is queued.
     pub jobs: crate::jobs::JobsWake,
     pub media: Arc<crate::media::MediaSettings>,
+    /// Genesys Cloud, for the agent frame's sign-in.
+    pub genesys: Arc<crate::genesys::Genesys>,
     /// Cancelled when the server starts shutting down: workers stop, `/readyz` says so.
     pub shutdown: CancellationToken,
+    /// Storage URLs signed for tutorial assets, reused within a time bucket.
+    pub sign_cache: Arc<crate::sign_cache::SignCache>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -74,6 +74,31 @@ impl TokenKeys {
         }
         Ok(data.claims)
     }
+
+    /// Sign claims of another shape (tutorial links), with the same key.
+    pub fn issue_other<T: Serialize>(&self, claims: &T) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.enc)
+            .expect("HS256 encoding of plain claims cannot fail")
+    }
+
+    /// Verify signature and expiry of claims of another shape; a token of another
+    /// shape (a capture or watch token) does not decode and is not valid here.
+    pub fn verify_other<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, ApiError> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = 0;
+        v.validate_exp = true;
+        v.set_required_spec_claims(&["exp", "sub"]);
+        jsonwebtoken::decode::<T>(token, &self.dec, &v)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => {
+                    ApiError::TokenExpired("This link has expired. Ask for a new link.".into())
+                }
+                _ => {
+                    ApiError::Unauthenticated("This link is not valid. Ask for a new link.".into())
+                }
+            })
+    }
 }
 
 #[cfg(test)]

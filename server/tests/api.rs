@@ -149,7 +149,8 @@ async fn share_link_resolves_to_the_stored_bytes() {
     page.expect_status(StatusCode::OK);
     assert!(
         page.text()
-            .contains(&format!("src=\"/v/{}/media\"", video.video_id))
+            .contains(&format!("href=\"/v/{}/media\"", video.video_id)),
+        "the watch page offers the video through our link (its text fallback)"
     );
 
     let media = s.get(&format!("/v/{}/media", video.video_id), None).await;

@@ -63,10 +63,15 @@ async fn a_webm_becomes_a_playable_mp4_with_hls_and_a_poster_then_video_received
     assert!(text.contains("h264") && text.contains("aac"), "{text}");
 
     // People reach every file through our links, which redirect to fresh signed URLs.
-    for path in ["media", "poster.jpg", "hls/master.m3u8"] {
+    for path in ["media", "poster.jpg"] {
         let r = s.get(&format!("/v/{}/{path}", v.video_id), None).await;
         r.expect_status(StatusCode::TEMPORARY_REDIRECT);
     }
+    // Playlists are served here, so the segments they name come back for a signature.
+    let r = s
+        .get(&format!("/v/{}/hls/master.m3u8", v.video_id), None)
+        .await;
+    r.expect_status(StatusCode::OK);
     let r = s
         .get(&format!("/v/{}/hls/..%2Fvideo.mp4", v.video_id), None)
         .await;

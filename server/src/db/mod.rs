@@ -8,6 +8,9 @@ mod migrations;
 mod sql;
 mod sql_jobs;
 mod sql_outbox;
+mod sql_telemetry;
+mod sql_tutorial;
+mod tutorial;
 
 use std::sync::Arc;
 
@@ -15,6 +18,7 @@ use async_trait::async_trait;
 use sqlx::FromRow;
 
 pub use sql::SqlStore;
+pub use tutorial::{AssetRow, SessionMark, SessionStep, TutorialSessionRow, TutorialStore};
 
 pub type DbError = sqlx::Error;
 type R<T> = Result<T, DbError>;
@@ -82,6 +86,8 @@ pub struct VideoRow {
     pub hls_key: Option<String>,
     /// Unix seconds after which retention deletes the video.
     pub retention_expires_at: Option<i64>,
+    /// Unix seconds when its share link was withdrawn; its links then answer 410.
+    pub revoked_at: Option<i64>,
 }
 
 /// What processing produced, recorded with the state change to `ready`.
@@ -207,8 +213,11 @@ pub trait VideoStore {
     async fn video_failed(&self, id: &str, code: &str, reason: &str) -> R<()>;
     /// Videos whose retention ended at or before `now_s`.
     async fn expired_videos(&self, now_s: i64, limit: i64) -> R<Vec<VideoRow>>;
-    /// Forget a video: its row, its upload, its jobs and its undelivered events' rows.
+    /// Forget a video: its row, its upload, its jobs and its telemetry.
     async fn delete_video(&self, id: &str) -> R<()>;
+    /// Withdraw a video's share link at `now_s` (kept at the first time); false if
+    /// there is no such video.
+    async fn revoke_video(&self, id: &str, now_s: i64) -> R<bool>;
 }
 
 #[async_trait]
@@ -259,9 +268,76 @@ pub trait JobStore {
     async fn jobs_for_video(&self, video_id: &str) -> R<Vec<JobRow>>;
 }
 
+/// One stored watch-page event.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct TelemetryRow {
+    /// Receive order, numbered by the database (ignored on insert).
+    pub seq: i64,
+    pub event_id: String,
+    pub video_id: String,
+    pub session_id: String,
+    pub conversation_id: String,
+    pub event_type: String,
+    /// Unix milliseconds, the viewer's clock.
+    pub timestamp_ms: i64,
+    pub duration_watched: f64,
+    pub completion_status: String,
+    pub quartile: Option<i64>,
+    /// Unix milliseconds, the server's clock.
+    pub received_at: i64,
+}
+
+/// A viewer session that started playback of a video; its event (`video.viewed`)
+/// is queued only the first time the pair is recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstView {
+    pub video_id: String,
+    pub session_id: String,
+    pub viewed_at_ms: i64,
+    pub event: Option<NewEvent>,
+}
+
+/// How one viewer session of a video went.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SessionEngagement {
+    pub session_id: String,
+    pub started: i64,
+    pub completed: i64,
+    pub max_watched: f64,
+    pub q25: i64,
+    pub q50: i64,
+    pub q75: i64,
+}
+
+#[async_trait]
+pub trait TelemetryStore {
+    /// Store the events not seen before (by `event_id`), record the first views and
+    /// the tutorial sessions' steps, queueing each view's or step's event only when
+    /// it is new, in one transaction. Returns how many events were new.
+    async fn insert_telemetry(
+        &self,
+        rows: &[TelemetryRow],
+        views: &[FirstView],
+        marks: &[SessionMark],
+    ) -> R<u64>;
+    /// Events received at or after `since_ms` with `seq` above `after`, in receive order.
+    async fn telemetry_since(&self, since_ms: i64, after: i64, limit: i64) -> R<Vec<TelemetryRow>>;
+    /// Per-session engagement of one video.
+    async fn engagement(&self, video_id: &str) -> R<Vec<SessionEngagement>>;
+}
+
 #[async_trait]
 pub trait Store:
-    UploadStore + VideoStore + TokenStore + OutboxStore + JobStore + Send + Sync + std::fmt::Debug
+    UploadStore
+    + VideoStore
+    + TokenStore
+    + OutboxStore
+    + JobStore
+    + TelemetryStore
+    + TutorialStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

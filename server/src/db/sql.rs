@@ -6,7 +6,7 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::sync::Once;
 
-use super::migrations::MIGRATIONS;
+use super::migrations::{MIGRATIONS, for_backend};
 use super::{
     NewEvent, Processed, R, Store, TokenStore, UploadRow, UploadStore, VideoRow, VideoStore,
     status, video_status,
@@ -85,7 +85,7 @@ impl SqlStore {
                     .fetch_optional(&mut *tx)
                     .await?;
             if done.is_none() {
-                tx.execute(*sql).await?;
+                tx.execute(for_backend(sql, self.backend).as_str()).await?;
                 sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
                     .bind(version)
                     .execute(&mut *tx)
@@ -123,25 +123,7 @@ impl Store for SqlStore {
 #[async_trait]
 impl UploadStore for SqlStore {
     async fn insert_upload(&self, u: &UploadRow) -> R<()> {
-        sqlx::query(
-            "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
-             storage_upload_id, status, created_at, expires_at, poster_key)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-        )
-        .bind(&u.id)
-        .bind(&u.video_id)
-        .bind(&u.conversation_id)
-        .bind(&u.customer_id)
-        .bind(&u.mime_type)
-        .bind(&u.object_key)
-        .bind(&u.storage_upload_id)
-        .bind(&u.status)
-        .bind(u.created_at)
-        .bind(u.expires_at)
-        .bind(&u.poster_key)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        insert_upload_row(&mut *self.pool.acquire().await?, u).await
     }
 
     async fn upload(&self, id: &str) -> R<Option<UploadRow>> {
@@ -212,30 +194,7 @@ impl VideoStore for SqlStore {
         event: Option<&NewEvent>,
     ) -> R<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO videos (id, upload_id, conversation_id, customer_id, mime_type, object_key,
-             size, duration_ms, created_at, status, failure_code, failure_reason, poster_key,
-             mp4_key, hls_key, retention_expires_at)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
-        )
-        .bind(&v.id)
-        .bind(&v.upload_id)
-        .bind(&v.conversation_id)
-        .bind(&v.customer_id)
-        .bind(&v.mime_type)
-        .bind(&v.object_key)
-        .bind(v.size)
-        .bind(v.duration_ms)
-        .bind(v.created_at)
-        .bind(&v.status)
-        .bind(&v.failure_code)
-        .bind(&v.failure_reason)
-        .bind(&v.poster_key)
-        .bind(&v.mp4_key)
-        .bind(&v.hls_key)
-        .bind(v.retention_expires_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_video_row(&mut tx, v).await?;
         sqlx::query("UPDATE uploads SET status = $1 WHERE id = $2")
             .bind(status::COMPLETED)
             .bind(&v.upload_id)
@@ -316,10 +275,12 @@ impl VideoStore for SqlStore {
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        sqlx::query("DELETE FROM jobs WHERE video_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        for table in ["jobs", "telemetry_events", "telemetry_views"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE video_id = $1"))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM videos WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -331,6 +292,16 @@ impl VideoStore for SqlStore {
                 .await?;
         }
         tx.commit().await
+    }
+
+    async fn revoke_video(&self, id: &str, now_s: i64) -> R<bool> {
+        let r =
+            sqlx::query("UPDATE videos SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+                .bind(now_s)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(r.rows_affected() == 1)
     }
 }
 
@@ -357,4 +328,57 @@ impl TokenStore for SqlStore {
                 .await?;
         Ok(row.is_some())
     }
+}
+
+/// One upload row, on a pooled connection or inside a transaction.
+pub(super) async fn insert_upload_row(conn: &mut sqlx::AnyConnection, u: &UploadRow) -> R<()> {
+    sqlx::query(
+        "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
+         storage_upload_id, status, created_at, expires_at, poster_key)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+    )
+    .bind(&u.id)
+    .bind(&u.video_id)
+    .bind(&u.conversation_id)
+    .bind(&u.customer_id)
+    .bind(&u.mime_type)
+    .bind(&u.object_key)
+    .bind(&u.storage_upload_id)
+    .bind(&u.status)
+    .bind(u.created_at)
+    .bind(u.expires_at)
+    .bind(&u.poster_key)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// One video row, on a pooled connection or inside a transaction.
+pub(super) async fn insert_video_row(conn: &mut sqlx::AnyConnection, v: &VideoRow) -> R<()> {
+    sqlx::query(
+        "INSERT INTO videos (id, upload_id, conversation_id, customer_id, mime_type, object_key,
+         size, duration_ms, created_at, status, failure_code, failure_reason, poster_key,
+         mp4_key, hls_key, retention_expires_at, revoked_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+    )
+    .bind(&v.id)
+    .bind(&v.upload_id)
+    .bind(&v.conversation_id)
+    .bind(&v.customer_id)
+    .bind(&v.mime_type)
+    .bind(&v.object_key)
+    .bind(v.size)
+    .bind(v.duration_ms)
+    .bind(v.created_at)
+    .bind(&v.status)
+    .bind(&v.failure_code)
+    .bind(&v.failure_reason)
+    .bind(&v.poster_key)
+    .bind(&v.mp4_key)
+    .bind(&v.hls_key)
+    .bind(v.retention_expires_at)
+    .bind(v.revoked_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

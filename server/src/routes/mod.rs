@@ -1,12 +1,17 @@
 //! The HTTP surface: `fn app(state) -> Router`.
 
+mod agent;
 mod links;
 mod local_storage;
 pub mod openapi;
 mod poster;
 mod send;
+mod telemetry;
+mod tutorial;
 mod uploads;
 pub(crate) mod videos;
+pub mod watch;
+mod watch_pages;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +47,16 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(uploads::sign))
         .routes(routes!(uploads::list_parts))
         .routes(routes!(uploads::complete))
+        .routes(routes!(agent::config))
+        .routes(routes!(agent::create_link))
+        .routes(routes!(telemetry::report))
+        .routes(routes!(telemetry::export))
+        .routes(routes!(telemetry::engagement))
+        .routes(routes!(watch::revoke_share_link))
+        .routes(routes!(tutorial::assets::create, tutorial::assets::list))
+        .routes(routes!(tutorial::assets::get))
+        .routes(routes!(tutorial::sign::sign_video_url))
+        .routes(routes!(tutorial::sign::session_status))
         .routes(routes!(openapi::serve))
 }
 
@@ -52,6 +67,8 @@ fn public_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(videos::media))
         .routes(routes!(videos::poster))
         .routes(routes!(videos::hls))
+        .routes(routes!(videos::hls_rendition))
+        .routes(routes!(tutorial::link::open))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(metrics::serve))
@@ -104,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(from_fn_with_state(limits, ratelimit::limit))
         .layer(from_fn(envelope))
+        .layer(from_fn(watch_pages::localize))
         .layer(from_fn_with_state(Arc::new(headers), security::add_headers));
     let router = match security::cors(&s) {
         Some(cors) => router.layer(cors),

@@ -16,10 +16,12 @@ use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{Object, Schema, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
-use vidreply_core::protocol::{ErrorBody, ErrorEnvelope, VideoReceived};
+use vidreply_core::protocol::{
+    ContextMessage, ErrorBody, ErrorEnvelope, MessageContext, VideoReceived, VideoViewed,
+};
 
 use crate::error::REQUEST_ID;
 
@@ -34,6 +36,7 @@ pub const ERROR_CODES: &[&str] = &[
     "token_revoked",
     "forbidden",
     "not_found",
+    "gone",
     "method_not_allowed",
     "conflict",
     "part_missing",
@@ -46,12 +49,17 @@ pub const ERROR_CODES: &[&str] = &[
     "rate_limited",
     "timeout",
     "not_ready",
+    "agent_frame_disabled",
+    "genesys_unavailable",
     "internal",
 ];
 
 /// Security scheme names used by the handlers' `security(...)` annotations.
 pub const API_KEY: &str = "apiKey";
 pub const CAPTURE_TOKEN: &str = "captureToken";
+pub const GENESYS_TOKEN: &str = "genesysToken";
+pub const WATCH_TOKEN: &str = "watchToken";
+pub const WATCH_TOKEN_QUERY: &str = "watchTokenQuery";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -66,12 +74,20 @@ pub const CAPTURE_TOKEN: &str = "captureToken";
     ),
     modifiers(&Security),
     components(
-        schemas(ErrorEnvelope, ErrorBody, VideoReceived),
+        schemas(
+            ErrorEnvelope,
+            ErrorBody,
+            VideoReceived,
+            VideoViewed,
+            ContextMessage,
+            MessageContext
+        ),
         responses(
             BadInput,
             Unauthenticated,
             Forbidden,
             NotFound,
+            Gone,
             Conflict,
             TooLarge,
             UnsupportedMediaType,
@@ -79,13 +95,18 @@ pub const CAPTURE_TOKEN: &str = "captureToken";
             StorageUnavailable,
             RateLimited,
             NotReady,
+            AgentFrameDisabled,
+            GenesysUnavailable,
             SignedRedirect
         ),
     ),
     tags(
         (name = "capture links", description = "Links that let a person record a video for one conversation. Called by integrations (Genesys Data Actions, agent frames) with the API key."),
         (name = "uploads", description = "Resumable multipart uploads, driven by the recorder with the capture token from its link. Part bytes go to the signed `url`s, not to this API."),
-        (name = "videos", description = "The link resolver: share links that never go stale. Public, no authentication."),
+        (name = "agent frame", description = "The recorder in a Genesys Cloud interaction widget: it signs the agent in to Genesys Cloud (OAuth implicit grant) and exchanges the agent's access token for a capture link of the conversation."),
+        (name = "videos", description = "The link resolver: share links that never go stale while the video exists, and their withdrawal. Public, no authentication, except withdrawing (the API key)."),
+        (name = "telemetry", description = "What viewers really watched: the watch page reports events with its watch token; integrations export them and read per-video engagement with the API key."),
+        (name = "tutorials", description = "Tutorial delivery for the IVR (Genesys Architect Data Actions): tutorial assets managed with the API key, links signed for a caller's session, the link itself (`/t/{asset}`), and the session's status for the flow's \"offered but not viewed\" branch. The first real playback posts the `context.message` webhook (`ContextMessage`) to the conversation."),
         (name = "meta", description = "Health and this document."),
     ),
 )]
@@ -121,6 +142,40 @@ impl Modify for Security {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            GENESYS_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An agent's Genesys Cloud access token, from the OAuth client \
+                         `VIDREPLY_GENESYS_CLIENT_ID` (implicit grant), sent as \
+                         `Authorization: Bearer <token>`; checked with Genesys Cloud, never stored.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            WATCH_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `token` of a watch link (an HS256 JWT scoped to `watch` and to one \
+                         conversation), sent as `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            WATCH_TOKEN_QUERY,
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "token",
+                "The watch link's token as the `token` query parameter, for \
+                 `navigator.sendBeacon`, which cannot set headers.",
+            ))),
         );
         if let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("ErrorBody")
             && let Some(RefOr::T(Schema::Object(code))) = body.properties.get_mut("code")
@@ -179,10 +234,15 @@ impl<'s> ToResponse<'s> for SignedRedirect {
         };
         let r = ResponseBuilder::new()
             .description(
-                "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`; not cached.",
+                "Redirect to a storage URL that lives `VIDREPLY_PRESIGN_TTL_SECONDS`. Not cached for \
+                 customer videos; for tutorial assets the URL is reused within a time bucket of half \
+                 that TTL and may be cached until the bucket ends.",
             )
             .header("location", header("The signed storage URL."))
-            .header("cache-control", header("`no-store`."))
+            .header(
+                "cache-control",
+                header("`no-store`; for tutorial assets `private, max-age=<seconds left in the bucket>`."),
+            )
             .build();
         ("SignedRedirect", r.into())
     }
@@ -220,6 +280,9 @@ error_responses! {
     NotFound => "The upload or video does not exist; or the upload has expired or was cancelled." [
         ("not_found", "Upload 2c4b0a1e-5d7f-4c8e-9b3a-1f2e3d4c5b6a does not exist."),
     ];
+    Gone => "The video's share link was withdrawn, or the video is past its retention." [
+        ("gone", "This video is no longer available."),
+    ];
     Conflict => "The upload's state does not allow this now: already complete or being completed (`conflict`), a listed part is not on the server or differs (`part_missing`; upload it and complete again), or the sizes disagree (`size_mismatch`)." [
         ("conflict", "This upload is already complete."),
         ("part_missing", "Part 2 is not on the server; upload it, then complete again."),
@@ -243,6 +306,12 @@ error_responses! {
     ];
     NotReady => "The database or video storage does not answer, or the server is shutting down." [
         ("not_ready", "The server is shutting down."),
+    ];
+    AgentFrameDisabled => "The agent frame is not set up: an administrator must set `VIDREPLY_GENESYS_CLIENT_ID`." [
+        ("agent_frame_disabled", "The agent frame is not set up: an administrator must set VIDREPLY_GENESYS_CLIENT_ID (genesys_client_id) to the Genesys Cloud OAuth client (implicit grant) it signs agents in with."),
+    ];
+    GenesysUnavailable => "Genesys Cloud did not answer (no connection, a timeout, 429 or 5xx); retry shortly." [
+        ("genesys_unavailable", "Genesys Cloud did not answer; try again shortly."),
     ];
 }
 
@@ -315,71 +384,5 @@ pub async fn serve() -> impl IntoResponse {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::ApiError;
-
-    /// One of every variant; the `match` stops compiling when a variant is added,
-    /// so its code cannot be forgotten here and in [`ERROR_CODES`].
-    fn every_error() -> Vec<ApiError> {
-        let all = vec![
-            ApiError::field("f", "m"),
-            ApiError::BadRequest(String::new()),
-            ApiError::Unauthenticated(String::new()),
-            ApiError::Forbidden(String::new()),
-            ApiError::TokenExpired(String::new()),
-            ApiError::TokenRevoked(String::new()),
-            ApiError::RateLimited {
-                retry_after_secs: 1,
-            },
-            ApiError::Timeout(String::new()),
-            ApiError::RequestTimeout(String::new()),
-            ApiError::NotReady(String::new()),
-            ApiError::NotFound(String::new()),
-            ApiError::Conflict(String::new()),
-            ApiError::PartMissing {
-                message: String::new(),
-            },
-            ApiError::SizeMismatch(String::new()),
-            ApiError::TooLarge(String::new()),
-            ApiError::NotAVideo(String::new()),
-            ApiError::UnsupportedMediaType(String::new()),
-            ApiError::StorageRejected(String::new()),
-            ApiError::Storage(String::new()),
-            ApiError::Internal(String::new()),
-        ];
-        for e in &all {
-            match e {
-                ApiError::InvalidField { .. }
-                | ApiError::BadRequest(_)
-                | ApiError::Unauthenticated(_)
-                | ApiError::Forbidden(_)
-                | ApiError::TokenExpired(_)
-                | ApiError::TokenRevoked(_)
-                | ApiError::RateLimited { .. }
-                | ApiError::Timeout(_)
-                | ApiError::RequestTimeout(_)
-                | ApiError::NotReady(_)
-                | ApiError::NotFound(_)
-                | ApiError::Conflict(_)
-                | ApiError::PartMissing { .. }
-                | ApiError::SizeMismatch(_)
-                | ApiError::TooLarge(_)
-                | ApiError::NotAVideo(_)
-                | ApiError::UnsupportedMediaType(_)
-                | ApiError::StorageRejected(_)
-                | ApiError::Storage(_)
-                | ApiError::Internal(_) => {}
-            }
-        }
-        all
-    }
-
-    #[test]
-    fn every_error_code_is_documented() {
-        for e in every_error() {
-            let (code, _) = e.code_and_status();
-            assert!(ERROR_CODES.contains(&code), "{code} is not in ERROR_CODES");
-        }
-    }
-}
+#[path = "openapi_tests.rs"]
+mod tests;

@@ -1,13 +1,12 @@
 //! The link resolver: share links on our server that never go stale, and media
 //! served through freshly signed, short-lived storage URLs.
 
-use std::time::Duration;
-
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
-use super::openapi::{NotFound, SignedRedirect};
+use super::openapi::{Gone, NotFound, SignedRedirect};
+use super::watch::{Unavailable, unavailable_page};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -34,16 +33,25 @@ async fn find(state: &AppState, id: &str) -> Result<Option<crate::db::VideoRow>,
 /// The share link: the watch page of a video.
 ///
 /// This is the `mediaUrl` of a video and of the `video.received` webhook. It never
-/// goes stale while the video exists.
+/// goes stale while the video exists: the page fetches the video through links that
+/// redirect to freshly signed storage URLs. A missing video gets a friendly 404 page;
+/// a withdrawn one (see `revokeShareLink`) or one past its retention, a 410 page. The
+/// pages are in the language of `?lang=` or `Accept-Language` (en, es, fr, de, pt), and
+/// plain text for a client that accepts text and not HTML.
 #[utoipa::path(
     get,
     path = "/v/{id}",
     tag = "videos",
     operation_id = "watchVideo",
-    params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
+    params(
+        ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
+        ("lang" = Option<String>, Query, description = "Language of the page: en, es, fr, de or pt."),
+        ("theme" = Option<String>, Query, description = "`light` or `dark`; the system's by default."),
+    ),
     responses(
-        (status = 200, description = "The watch page.", body = String, content_type = "text/html"),
-        (status = 404, description = "A page saying the video does not exist or is no longer available.", body = String, content_type = "text/html"),
+        (status = 200, description = "The watch page. Its `vidreply-watch` meta tag holds the video's configuration and a watch token for telemetry; it is never cached.", body = String, content_type = "text/html"),
+        (status = 404, description = "A page saying the video does not exist.", body = String, content_type = "text/html"),
+        (status = 410, description = "A page saying the video was withdrawn or has expired.", body = String, content_type = "text/html"),
     ),
 )]
 pub async fn watch(
@@ -51,19 +59,16 @@ pub async fn watch(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let Some(video) = find(&state, &id).await? else {
-        let page = page(
-            "Video not found",
-            "<p>This video does not exist or is no longer available.</p>",
-        );
-        return Ok((StatusCode::NOT_FOUND, Html(page)).into_response());
+        return Ok(unavailable_page(
+            StatusCode::NOT_FOUND,
+            Unavailable::Missing,
+        ));
     };
-    let body = format!(
-        "<video controls playsinline preload=\"metadata\" src=\"/v/{id}/media\" type=\"{mime}\">\
-         <p>Your browser cannot play this video. <a href=\"/v/{id}/media\">Download it</a> instead.</p></video>",
-        id = video.id,
-        mime = html_escape(&video.mime_type),
-    );
-    Ok(Html(page("Video message", &body)).into_response())
+    if let Some(kind) = super::watch::unavailable(&video, crate::clock::unix_now() as i64) {
+        return Ok(unavailable_page(StatusCode::GONE, kind));
+    }
+    let conversation = video.conversation_id.clone();
+    super::watch::serve_watch_page(&state, &video, &conversation, None).await
 }
 
 /// The playable file (the processed MP4 once ready, the original until then),
@@ -77,6 +82,7 @@ pub async fn watch(
     responses(
         (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
+        (status = 410, response = Gone),
     ),
 )]
 pub async fn media(
@@ -85,7 +91,7 @@ pub async fn media(
 ) -> Result<Response, ApiError> {
     let video = found(&state, &id).await?;
     let key = video.mp4_key.as_deref().unwrap_or(&video.object_key);
-    Ok(redirect_to(&state, key))
+    super::tutorial::media::signed_redirect(&state, &video.id, key).await
 }
 
 /// The poster image, made by the browser or by processing.
@@ -98,6 +104,7 @@ pub async fn media(
     responses(
         (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
+        (status = 410, response = Gone),
     ),
 )]
 pub async fn poster(
@@ -108,12 +115,14 @@ pub async fn poster(
     let key = video
         .poster_key
         .ok_or_else(|| ApiError::NotFound("This video has no poster yet.".into()))?;
-    Ok(redirect_to(&state, &key))
+    super::tutorial::media::signed_redirect(&state, &video.id, &key).await
 }
 
-/// A file of the HLS ladder (`master.m3u8`, then each rendition's playlist and
-/// segments). Playlists name their segments relative to themselves, so each one
-/// comes back here and gets its own fresh signature.
+/// The HLS master playlist (`master.m3u8`).
+///
+/// Playlists are served from here, never redirected, so the URIs they name resolve
+/// against this server: each rendition playlist and segment comes back to
+/// `/v/{id}/hls/…` and gets its own fresh signature.
 #[utoipa::path(
     get,
     path = "/v/{id}/hls/{file}",
@@ -121,18 +130,52 @@ pub async fn poster(
     operation_id = "videoHls",
     params(
         ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
-        ("file" = String, Path, description = "`master.m3u8`, or a path the playlists name, e.g. `360p/seg_000.ts`."),
+        ("file" = String, Path, description = "`master.m3u8`."),
     ),
     responses(
-        (status = 307, response = SignedRedirect),
+        (status = 200, description = "The playlist; never cached.", body = String, content_type = "application/vnd.apple.mpegurl"),
         (status = 404, response = NotFound),
+        (status = 410, response = Gone),
     ),
 )]
 pub async fn hls(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let video = found(&state, &id).await?;
+    hls_file(&state, &id, &file).await
+}
+
+/// A rendition's playlist (`360p/index.m3u8`, served from here) or one of its
+/// segments (`360p/seg_000.ts`, a redirect to a freshly signed storage URL).
+#[utoipa::path(
+    get,
+    path = "/v/{id}/hls/{rendition}/{file}",
+    tag = "videos",
+    operation_id = "videoHlsRendition",
+    params(
+        ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
+        ("rendition" = String, Path, description = "A rendition the master playlist names, e.g. `360p`."),
+        ("file" = String, Path, description = "`index.m3u8`, or a segment it names, e.g. `seg_000.ts`."),
+    ),
+    responses(
+        (status = 200, description = "The rendition's playlist; never cached.", body = String, content_type = "application/vnd.apple.mpegurl"),
+        (status = 307, response = SignedRedirect),
+        (status = 404, response = NotFound),
+        (status = 410, response = Gone),
+    ),
+)]
+pub async fn hls_rendition(
+    State(state): State<AppState>,
+    Path((id, rendition, file)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    hls_file(&state, &id, &format!("{rendition}/{file}")).await
+}
+
+/// Largest playlist served (a VOD playlist of an hour in 2 s segments is ~60 KiB).
+const MAX_PLAYLIST: usize = 1024 * 1024;
+
+async fn hls_file(state: &AppState, id: &str, file: &str) -> Result<Response, ApiError> {
+    let video = found(state, id).await?;
     // Server-made names only: `360p/seg_000.ts`; no `..`, no hidden or empty parts.
     let safe = file.len() <= 128
         && file.split('/').all(|part| {
@@ -146,37 +189,28 @@ pub async fn hls(
         return Err(ApiError::NotFound("No such rendition file.".into()));
     }
     let key = format!("{}hls/{file}", crate::processing::video_prefix(&video.id));
-    Ok(redirect_to(&state, &key))
-}
-
-async fn found(state: &AppState, id: &str) -> Result<crate::db::VideoRow, ApiError> {
-    find(state, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))
-}
-
-/// A temporary redirect to a freshly signed storage URL that is never cached.
-fn redirect_to(state: &AppState, key: &str) -> Response {
-    let ttl = Duration::from_secs(state.settings.presign_ttl_seconds);
-    let url = state.store.sign_get(key, ttl);
-    let mut res = Redirect::temporary(&url).into_response();
+    if !file.ends_with(".m3u8") {
+        return super::tutorial::media::signed_redirect(state, &video.id, &key).await;
+    }
+    let bytes = state.store.read_head(&key, MAX_PLAYLIST + 1).await?;
+    if bytes.len() > MAX_PLAYLIST {
+        return Err(ApiError::Internal(format!("playlist {key} is too large")));
+    }
+    let mut res = (
+        [(header::CONTENT_TYPE, "application/vnd.apple.mpegurl")],
+        bytes,
+    )
+        .into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
-    res
+    Ok(res)
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}video{{width:100%}}</style>\
-         </head><body><h1>{title}</h1>{body}</body></html>"
-    )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// A video whose files may be served: it exists, is not withdrawn, not expired.
+async fn found(state: &AppState, id: &str) -> Result<crate::db::VideoRow, ApiError> {
+    let video = find(state, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("This video does not exist.".into()))?;
+    super::watch::check_available(&video)?;
+    Ok(video)
 }

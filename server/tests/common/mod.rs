@@ -2,6 +2,7 @@
 //! data folder, driven through `tower::ServiceExt::oneshot`.
 #![allow(dead_code)] // Each test crate uses a different subset.
 
+pub mod genesys;
 pub mod video;
 
 use std::path::{Path, PathBuf};
@@ -143,6 +144,21 @@ impl Server {
             bytes.len()
         );
         video
+    }
+
+    /// A completed (not yet processed) one-part video of `conversation`; returns
+    /// (its capture token, its video id).
+    pub async fn completed_video(&self, conversation: &str) -> (String, String) {
+        let token = self.token(conversation).await;
+        let up = self.create_upload(&token).await;
+        let bytes = recording(PART_SIZE / 2);
+        let etag = self
+            .upload_part(&token, &up.upload_id, 1, bytes.clone())
+            .await;
+        let r = self
+            .complete(&token, &up.upload_id, &[(1, &etag)], None)
+            .await;
+        (token, self.expect_video(&r, &bytes).video_id)
     }
 
     /// A request with an optional bearer and an optional raw JSON body.

@@ -10,6 +10,8 @@ struct Endpoint {
     scheme: String,
     /// Takes the API key and a capture token alike.
     either: bool,
+    /// Also reads a JSON body sent as `text/plain` (a beacon's).
+    text_plain: bool,
     /// Schema of the request body, `$ref`s resolved on use.
     schema: Value,
     example: Value,
@@ -33,6 +35,8 @@ struct Fixture {
     endpoints: Vec<Endpoint>,
     api_key: String,
     token: String,
+    /// A watch token of the examples' conversation (`conv-123`).
+    watch: String,
 }
 
 fn fixture() -> Fixture {
@@ -40,19 +44,56 @@ fn fixture() -> Fixture {
         .enable_all()
         .build()
         .unwrap();
-    let (server, doc, token, upload) = rt.block_on(async {
+    let (server, doc, token, upload, watch, asset) = rt.block_on(async {
+        // The agent frame's exchange asks a Genesys Cloud stand-in on 127.0.0.1, which
+        // takes only `AGENT_TOKEN`; it runs on `rt`, so it answers while a case is sent.
+        let genesys = common::genesys::Genesys::start().await;
         // Limits off: the point here is validation, not the rate limiter (tests/hardening.rs).
-        let s = Server::start_with(&[
-            "--rate-limit-ip-per-minute",
-            "0",
-            "--rate-limit-token-per-minute",
-            "0",
-        ])
-        .await;
+        let mut args = vec![
+            "--rate-limit-ip-per-minute".to_string(),
+            "0".into(),
+            "--rate-limit-token-per-minute".into(),
+            "0".into(),
+        ];
+        args.extend(genesys.args());
+        let s = Server::start_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
         let doc: Value = s.get("/api/v1/openapi.json", None).await.json();
         let token = s.token("conv-fuzz").await;
         let upload = s.create_upload(&token).await.upload_id;
-        (s, doc, token, upload)
+        // The telemetry example reports on a video of `conv-123`: make one, and a
+        // watch token for it.
+        let record = s.token("conv-123").await;
+        let up = s.create_upload(&record).await;
+        let bytes = recording(PART_SIZE / 2);
+        let etag = s.upload_part(&record, &up.upload_id, 1, bytes.clone()).await;
+        let done = s.complete(&record, &up.upload_id, &[(1, &etag)], None).await;
+        let asset = s.expect_video(&done, &bytes).video_id;
+        // It is also the examples' tutorial asset, ready for sign-video-url.
+        let r = s
+            .post(
+                "/api/v1/assets",
+                Some(API_KEY),
+                serde_json::json!({ "videoId": asset, "title": "Fuzz tutorial" }),
+            )
+            .await;
+        r.expect_status(axum::http::StatusCode::CREATED);
+        let processed = vidreply_server::db::Processed {
+            duration_ms: 60_000,
+            mp4_key: format!("videos/{asset}/video.mp4"),
+            hls_key: format!("videos/{asset}/hls/master.m3u8"),
+            poster_key: None,
+        };
+        s.state.db.video_ready(&asset, &processed, None).await.unwrap();
+        let now = now();
+        let watch = s.state.tokens.issue(&vidreply_server::token::Claims {
+            sub: "conv-123".into(),
+            cus: None,
+            scope: vidreply_server::token::Scope::Watch,
+            iat: now,
+            exp: now + 86_400,
+            jti: "fuzz-watch".into(),
+        });
+        (s, doc, token, upload, watch, asset)
     });
     let codes = doc["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"]
         .as_array()
@@ -69,7 +110,11 @@ fn fixture() -> Fixture {
             else {
                 continue;
             };
-            let example = deref(&doc, &schema)["examples"][0].clone();
+            let example = deref(&doc, &schema)["examples"][0].to_string().replace(
+                vidreply_core::protocol::EXAMPLE_ASSET_ID,
+                &asset,
+            );
+            let example: Value = serde_json::from_str(&example).unwrap();
             assert!(
                 example.is_object(),
                 "{method} {template}: its request schema needs an example"
@@ -85,6 +130,9 @@ fn fixture() -> Fixture {
                 .unwrap_or_default();
             // An endpoint that takes either credential has no "other" one.
             let either = op["security"].as_array().is_some_and(|a| a.len() > 1);
+            let text_plain = op
+                .pointer("/requestBody/content/text~1plain")
+                .is_some();
             let mut paths = Vec::new();
             places(&example, &mut Vec::new(), &mut paths);
             endpoints.push(Endpoint {
@@ -94,6 +142,7 @@ fn fixture() -> Fixture {
                 template: template.clone(),
                 scheme,
                 either,
+                text_plain,
                 schema,
                 example,
                 paths,
@@ -115,6 +164,7 @@ fn fixture() -> Fixture {
         endpoints,
         api_key: API_KEY.to_string(),
         token,
+        watch,
     }
 }
 
@@ -156,6 +206,9 @@ fn admits(doc: &Value, schema: &Value, v: &Value) -> Option<bool> {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     };
+    if let Some(allowed) = schema["enum"].as_array() {
+        return Some(allowed.contains(v));
+    }
     if ty == "array" && types == ["object"] {
         // serde also reads a struct from an array of its fields in declaration
         // order (`["conv-1"]` for `{"conversationId": "conv-1"}`), which the
@@ -186,7 +239,12 @@ fn admits(doc: &Value, schema: &Value, v: &Value) -> Option<bool> {
         }
         Value::String(s) => {
             let n = s.chars().count() as f64;
-            Some(within("minLength", n, ge) && within("maxLength", n, le))
+            let pattern = schema["pattern"].as_str().is_none_or(|p| {
+                regex::Regex::new(p)
+                    .unwrap_or_else(|e| panic!("pattern {p}: {e}"))
+                    .is_match(s)
+            });
+            Some(within("minLength", n, ge) && within("maxLength", n, le) && pattern)
         }
         Value::Array(items) => {
             let n = items.len() as f64;

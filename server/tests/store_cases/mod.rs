@@ -2,6 +2,8 @@
 
 mod jobs;
 mod outbox;
+mod telemetry;
+mod tutorial;
 
 use vidreply_server::db::{self, Db, JobRow, Processed, UploadRow, VideoRow, status, video_status};
 
@@ -13,8 +15,11 @@ pub async fn run_all(db: Db, url: &str) {
     retention_finds_and_forgets_expired_videos(&db).await;
     abandoned_uploads_are_found_by_age(&db).await;
     revoked_tokens_stay_revoked(&db).await;
+    a_share_link_is_revoked_once_and_stays_revoked(&db).await;
     outbox::run_all(&db).await;
     jobs::run_all(&db).await;
+    telemetry::run_all(&db).await;
+    tutorial::run_all(&db).await;
     assert!(db.ping().await.is_ok());
 }
 
@@ -52,6 +57,7 @@ pub fn video(u: &UploadRow, retention: i64) -> VideoRow {
         mp4_key: None,
         hls_key: None,
         retention_expires_at: Some(retention),
+        revoked_at: None,
     }
 }
 
@@ -59,8 +65,14 @@ async fn migrations_are_versioned_and_run_once(url: &str) {
     // Connecting again (a restart, or a second replica) applies nothing twice.
     let again = db::SqlStore::connect(url).await.unwrap();
     let third = db::SqlStore::connect(url).await.unwrap();
-    assert_eq!(again.schema_versions().await.unwrap(), vec![1, 2, 3, 4, 5]);
-    assert_eq!(third.schema_versions().await.unwrap(), vec![1, 2, 3, 4, 5]);
+    assert_eq!(
+        again.schema_versions().await.unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8]
+    );
+    assert_eq!(
+        third.schema_versions().await.unwrap(),
+        vec![1, 2, 3, 4, 5, 6, 7, 8]
+    );
 }
 
 async fn uploads_move_only_from_the_state_they_are_in(db: &Db) {
@@ -209,4 +221,22 @@ async fn revoked_tokens_stay_revoked(db: &Db) {
     db.revoke_token("jti-1", 2, 100).await.unwrap();
     assert!(db.is_revoked("jti-1").await.unwrap());
     assert!(!db.is_revoked("jti-2").await.unwrap());
+}
+
+async fn a_share_link_is_revoked_once_and_stays_revoked(db: &Db) {
+    let u = upload("up-revoke", 5_000);
+    db.insert_upload(&u).await.unwrap();
+    db.insert_video(&video(&u, 90_000), None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.video(&u.video_id).await.unwrap().unwrap().revoked_at,
+        None
+    );
+    assert!(db.revoke_video(&u.video_id, 7_000).await.unwrap());
+    // Again, later: still revoked, at the first time.
+    assert!(db.revoke_video(&u.video_id, 8_000).await.unwrap());
+    let got = db.video(&u.video_id).await.unwrap().unwrap();
+    assert_eq!(got.revoked_at, Some(7_000));
+    assert!(!db.revoke_video("no-such-video", 7_000).await.unwrap());
 }

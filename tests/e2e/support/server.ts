@@ -64,7 +64,8 @@ export async function startServer(backend: Backend, env: Record<string, string> 
         VIDREPLY_API_KEY: apiKey,
         VIDREPLY_LOG: 'info',
         ...s3,
-        ...env,
+        // `{port}` in a value stands for the port this server listens on.
+        ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('{port}', String(port))])),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

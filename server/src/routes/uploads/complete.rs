@@ -183,6 +183,7 @@ async fn assemble(
         mp4_key: None,
         hls_key: None,
         retention_expires_at: Some(created_at + state.settings.retention_days as i64 * 86400),
+        revoked_at: None,
     };
     // The video, the closed upload and its processing job: one transaction, so a
     // crash leaves either nothing or a job that will run.
