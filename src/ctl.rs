@@ -191,8 +191,7 @@ impl Ctl {
 
     /// Start the recorder: journal first, then MediaRecorder, uploading as it goes.
     pub fn begin(self) {
-        let (Some(j), Some(s), Some(mime)) = (
-            self.journal.get_value(),
+        let (Some(s), Some(mime)) = (
             self.stream.get_untracked(),
             crate::recorder::supported_mime_type(),
         ) else {
@@ -209,6 +208,10 @@ impl Ctl {
             let _ = st.persist();
         }
         spawn_local(async move {
+            let j = match crate::notices::journal(self).await {
+                Ok(j) => j,
+                Err(e) => return self.fail("storage_unavailable", e.to_string(), true),
+            };
             if let Err(e) = j.save(&meta).await {
                 return self.fail("storage_unavailable", e.to_string(), true);
             }

@@ -38,9 +38,6 @@ pub fn send_file(ctl: Ctl, file: File) {
     if file.size() <= 0.0 {
         return ctl.fail("file_empty", ctl.t("err-file-empty"), true);
     }
-    let Some(j) = ctl.journal.get_value() else {
-        return ctl.fail("storage_unavailable", ctl.t("err-journal"), true);
-    };
     ctl.release_camera();
     let conversation = ctl.opts.with_value(|o| o.conversation_id.clone());
     let mut meta = RecordingMeta::new(crate::notices::new_id(), conversation, mime);
@@ -54,6 +51,10 @@ pub fn send_file(ctl: Ctl, file: File) {
         eta_ms: None,
     }));
     wasm_bindgen_futures::spawn_local(async move {
+        let j = match crate::notices::journal(ctl).await {
+            Ok(j) => j,
+            Err(e) => return ctl.fail("storage_unavailable", e.to_string(), true),
+        };
         if let Err(e) = j.save(&meta).await {
             return ctl.fail("storage_unavailable", e.to_string(), true);
         }

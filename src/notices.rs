@@ -9,7 +9,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use crate::ctl::Ctl;
 use crate::devices::present;
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalError};
 use crate::screen::Screen;
 
 /// Below this much free space the person is warned before recording.
@@ -63,6 +63,17 @@ pub fn new_id() -> String {
             (js_sys::Math::random() * 1e12) as u64
         ),
     }
+}
+
+/// The journal, opened now if its first opening has not finished: a quick Start or a
+/// file chosen at once (a slow disk, a loaded phone) must not be refused for it.
+pub async fn journal(ctl: Ctl) -> Result<Journal, JournalError> {
+    if let Some(j) = ctl.journal.get_value() {
+        return Ok(j);
+    }
+    let j = Journal::open().await?;
+    ctl.journal.set_value(Some(j.clone()));
+    Ok(j)
 }
 
 /// Open the journal; drop recordings whose link expired; offer to resume one left
