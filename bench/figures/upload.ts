@@ -3,7 +3,7 @@
 import { Browser } from '@playwright/test';
 import { BenchServer, captureLink, freePort, startServer } from '../lib/server';
 import { benchContext, throttle, Throttle } from '../lib/browser';
-import { openVidreply, uppySend, vidreplySend, SendResult } from '../lib/pages';
+import { openVidreply, uppySend, vidreplySend, waitScreen, SendResult } from '../lib/pages';
 import { faultProxy } from '../lib/proxy';
 import { statSync } from 'node:fs';
 
@@ -33,11 +33,12 @@ const bitrate = (r: SendResult) => Number(((r.bytes * 8) / (r.recordedMs / 1000)
 export async function goodput(browser: Browser, server: BenchServer, file: string, bitsPerSecond: number, rttMs: number) {
   const { page, ctx } = await openVidreplyForFile(browser, server, { bitsPerSecond, rttMs });
   try {
+    const bytes = statSync(file).size;
     await page.locator('.vr-file input[type=file]').setInputFiles(file);
-    await page.waitForFunction(() => (window as any).__bench.screens.sent != null, null, { timeout: 900_000, polling: 50 });
+    // Ten times the wire time, and at least two minutes: a stall fails with what the page said.
+    await waitScreen(page, 'sent', Math.max(120_000, 10 * (bytes * 8 / bitsPerSecond) * 1000));
     const b = await page.evaluate(() => (window as any).__bench);
     const seconds = (b.screens.sent - b.fileChosen) / 1000;
-    const bytes = statSync(file).size;
     const bytesPerSecond = bytes / seconds;
     return { linkMbps: bitsPerSecond / 1e6, bytes, seconds, bytesPerSecond, ofLinkRate: bytesPerSecond / (bitsPerSecond / 8) };
   } finally {

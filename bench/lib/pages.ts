@@ -16,9 +16,34 @@ export interface SendResult {
 const screenAt = (page: Page, name: string) =>
   page.evaluate((n) => (window as any).__bench.screens[n] ?? null, name);
 
-async function waitScreen(page: Page, name: string, timeout = 600_000): Promise<number> {
-  await page.waitForFunction((n) => (window as any).__bench.screens[n] != null, name, { timeout, polling: 50 });
-  return (await screenAt(page, name))!;
+/** Screens the recorder cannot leave by itself: waiting longer for "sent" is pointless. */
+const DEAD_ENDS = ['failed', 'bad-link', 'interrupted'];
+
+/**
+ * When the page first showed `name`, in page ms. Fails at once, with what the page says,
+ * if it reaches a dead end instead; and with the same description on timeout.
+ */
+export async function waitScreen(page: Page, name: string, timeout = 600_000): Promise<number> {
+  try {
+    await page.waitForFunction(([n, dead]) => {
+      const s = (window as any).__bench.screens;
+      return s[n] != null || (dead as string[]).some((d) => s[d] != null);
+    }, [name, DEAD_ENDS] as const, { timeout, polling: 50 });
+  } catch (e) {
+    throw new Error(`waiting for the "${name}" screen: ${(e as Error).message.split('\n')[0]}\n${await describe(page)}`);
+  }
+  const at = await screenAt(page, name);
+  if (at == null) throw new Error(`the page reached a dead end instead of "${name}":\n${await describe(page)}`);
+  return at;
+}
+
+/** The screens seen so far, the current one and its text: enough to tell a hang from an error. */
+async function describe(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const root = document.querySelector('[data-screen]');
+    const seen = Object.entries((window as any).__bench.screens).map(([k, v]) => `${k}@${Math.round(v as number)}`);
+    return `screens seen: ${seen.join(', ')}; now "${root?.getAttribute('data-screen')}": ${(root as HTMLElement | null)?.innerText?.replace(/\s+/g, ' ').slice(0, 600)}`;
+  }).catch((e) => `(page unreadable: ${e})`);
 }
 
 /** vidreply page of a fresh capture link, camera allowed, ready to record. */

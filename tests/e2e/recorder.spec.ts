@@ -72,6 +72,7 @@ test('every screen is axe-clean and pictured, in the light and the dark theme', 
   await page.goto(revoked.url);
   await button(page, 'Allow camera').click();
   await button(page, 'Start recording').click();
+  await expect(screen(page)).toHaveAttribute('data-screen', 'recording');
   await page.waitForTimeout(1500);
   await button(page, 'Stop').click();
   const res = await fetch(`${server.url}/api/v1/capture-links/${revoked.link.id}`, {
