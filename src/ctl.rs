@@ -191,11 +191,12 @@ impl Ctl {
 
     /// Start the recorder: journal first, then MediaRecorder, uploading as it goes.
     pub fn begin(self) {
-        let (Some(s), Some(mime)) = (
-            self.stream.get_untracked(),
-            crate::recorder::supported_mime_type(),
-        ) else {
-            return self.fail("storage_unavailable", self.t("err-journal"), true);
+        let Some(mime) = crate::recorder::supported_mime_type() else {
+            return self.camera_failed(CameraError::Unsupported);
+        };
+        // The camera went away between the preview and Start: open it again.
+        let Some(s) = self.stream.get_untracked() else {
+            return self.open_camera();
         };
         let conversation = self.opts.with_value(|o| o.conversation_id.clone());
         let mut meta = RecordingMeta::new(crate::notices::new_id(), conversation, mime);
