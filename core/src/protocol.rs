@@ -5,9 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
+mod roles;
 mod telemetry;
 mod tutorial;
 mod watch_page;
+pub use roles::*;
 pub use telemetry::*;
 pub use tutorial::*;
 pub use watch_page::*;
@@ -38,6 +40,11 @@ pub struct CreateCaptureLinkRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 60))]
     pub expires_in_seconds: Option<u64>,
+    /// Who records with the link: a `customer` (the default) records and sends
+    /// replies into this conversation only; an `agent` may also send a video on a
+    /// channel (`POST /videos/{id}/send`) and gets the agent screens.
+    #[serde(default)]
+    pub role: CaptureRole,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +59,9 @@ pub struct CaptureLink {
     pub conversation_id: String,
     pub customer_id: Option<String>,
     pub expires_at: u64,
+    /// The role the link's token carries.
+    #[serde(default)]
+    pub role: CaptureRole,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

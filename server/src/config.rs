@@ -118,6 +118,40 @@ pub struct Settings {
     #[arg(long, env = "VIDREPLY_WATCH_TOKEN_TTL_SECONDS", default_value_t = 4 * 3600,
           value_parser = clap::value_parser!(u64).range(60..=7 * 86400))]
     pub watch_token_ttl_seconds: u64,
+    /// Watch-page visits (each mints a watch token and a viewer session) one client IP
+    /// may make per minute, sustained; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "VIDREPLY_WATCH_VISITS_IP_PER_MINUTE",
+        default_value_t = 30
+    )]
+    pub watch_visits_ip_per_minute: u32,
+    /// Watch-page visits one client IP may make at once, above the sustained rate.
+    #[arg(long, env = "VIDREPLY_WATCH_VISITS_IP_BURST", default_value_t = 10)]
+    pub watch_visits_ip_burst: u32,
+    /// Watch-page visits of one video per minute, from everyone, sustained; 0 turns the limit off.
+    #[arg(
+        long,
+        env = "VIDREPLY_WATCH_VISITS_VIDEO_PER_MINUTE",
+        default_value_t = 120
+    )]
+    pub watch_visits_video_per_minute: u32,
+    /// Watch-page visits of one video at once, above the sustained rate.
+    #[arg(long, env = "VIDREPLY_WATCH_VISITS_VIDEO_BURST", default_value_t = 60)]
+    pub watch_visits_video_burst: u32,
+    /// Videos one agent token may send on a channel within the send window.
+    #[arg(long, env = "VIDREPLY_SEND_MAX_PER_TOKEN", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub send_max_per_token: u32,
+    /// Times one video may be sent on a channel within the send window (by anyone,
+    /// the API key included).
+    #[arg(long, env = "VIDREPLY_SEND_MAX_PER_VIDEO", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub send_max_per_video: u32,
+    /// The window the send quotas count over, in seconds.
+    #[arg(long, env = "VIDREPLY_SEND_WINDOW_SECONDS", default_value_t = 86400,
+          value_parser = clap::value_parser!(u64).range(60..))]
+    pub send_window_seconds: u64,
     /// Default lifetime of a capture link, in seconds.
     #[arg(long, env = "VIDREPLY_CAPTURE_LINK_TTL_SECONDS", default_value_t = 7 * 86400)]
     pub capture_link_ttl_seconds: u64,

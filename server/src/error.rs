@@ -45,6 +45,13 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("Too many requests; retry in {retry_after_secs} s.")]
     RateLimited { retry_after_secs: u64 },
+    /// A quota (sends, uploads, bytes) of a token or a video is spent; the message
+    /// names the quota and its setting.
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// The server took too long to answer (a slow database or store).
     #[error("{0}")]
     Timeout(String),
@@ -96,6 +103,7 @@ impl ApiError {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            QuotaExceeded { .. } => ("quota_exceeded", StatusCode::TOO_MANY_REQUESTS),
             Timeout(_) => ("timeout", StatusCode::GATEWAY_TIMEOUT),
             RequestTimeout(_) => ("timeout", StatusCode::REQUEST_TIMEOUT),
             NotReady(_) => ("not_ready", StatusCode::SERVICE_UNAVAILABLE),
@@ -137,7 +145,11 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut res = status.into_response();
-        if let ApiError::RateLimited { retry_after_secs } = &self {
+        if let ApiError::RateLimited { retry_after_secs }
+        | ApiError::QuotaExceeded {
+            retry_after_secs, ..
+        } = &self
+        {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
         }

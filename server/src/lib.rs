@@ -26,6 +26,7 @@ pub mod sign_cache;
 pub mod state;
 pub mod storage;
 pub mod token;
+pub mod visits;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -115,6 +116,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     let outbox = (!endpoints.is_empty())
         .then(|| outbox::Outbox::new(db.clone(), endpoints, &settings.webhook_schedule));
     let genesys = Arc::new(genesys::Genesys::new(&settings)?);
+    let visits = Arc::new(visits::VisitLimits::new(&settings));
     Ok(AppState {
         genesys,
         settings: Arc::new(settings),
@@ -128,6 +130,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         media: Arc::new(media_settings),
         shutdown: tokio_util::sync::CancellationToken::new(),
         sign_cache: Arc::default(),
+        visits,
     })
 }
 

@@ -63,6 +63,7 @@ fn print_banner(state: &vidreply_server::AppState, demo: String, data_dir: &std:
         conversation_id: demo,
         customer_id: None,
         expires_in_seconds: None,
+        role: Default::default(),
     };
     let link = match issue_capture_link(state, req) {
         Ok(l) => l,

@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::unix_now_ms;
-use crate::db::{Db, DueDelivery, EventFate, NewEvent, OutboxRow};
+use crate::db::{Db, DueDelivery, EventFate, NewEvent, OutboxRow, lane};
 use crate::webhook::{Outcome, WebhookEndpoint};
 
 /// How often the worker looks for due events when nothing wakes it.
@@ -31,7 +31,8 @@ pub struct Outbox {
     /// Delay before attempt n+1 after attempt n failed; its length bounds the attempts.
     schedule: Arc<Vec<Duration>>,
     lease: Duration,
-    wake: Arc<Notify>,
+    /// One per lane.
+    wake: Arc<[Notify; 2]>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -99,36 +100,51 @@ impl Outbox {
         Ok(e.row.id)
     }
 
-    /// Tell the worker something was committed.
+    /// Tell the workers something was committed.
     pub fn notify(&self) {
-        self.wake.notify_one();
+        self.wake.iter().for_each(Notify::notify_one);
     }
 
-    /// Run the delivery worker until `stop` is cancelled; the round in progress
-    /// finishes first, so no attempt is cut off between sending and recording it.
+    /// Run the delivery workers until `stop` is cancelled, one per lane, so events
+    /// made by viewers' telemetry never wait in front of a conversation's own; the
+    /// round in progress finishes first, so no attempt is cut off between sending
+    /// and recording it.
     pub fn spawn_until(self, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            while !stop.is_cancelled() {
-                match self.deliver_due().await {
-                    Ok(n) if n as i64 == BATCH => continue,
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "webhook outbox: database error"),
-                }
-                tokio::select! {
-                    _ = stop.cancelled() => {}
-                    _ = tokio::time::timeout(POLL, self.wake.notified()) => {}
-                }
-            }
+            let workers = lane::ALL.map(|l| self.clone().lane_worker(l, stop.clone()));
+            futures_util::future::join_all(workers).await;
         })
     }
 
-    /// Attempt every delivery that is due now; returns how many were attempted.
+    async fn lane_worker(self, lane: i64, stop: CancellationToken) {
+        while !stop.is_cancelled() {
+            match self.deliver_lane(lane).await {
+                Ok(n) if n as i64 == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, lane, "webhook outbox: database error"),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = tokio::time::timeout(POLL, self.wake[lane as usize].notified()) => {}
+            }
+        }
+    }
+
+    /// Attempt every delivery that is due now, lane by lane; returns how many were
+    /// attempted.
     pub async fn deliver_due(&self) -> Result<usize, sqlx::Error> {
+        let mut n = 0;
+        for l in lane::ALL {
+            n += self.deliver_lane(l).await?;
+        }
+        Ok(n)
+    }
+
+    /// Attempt the deliveries of one lane that are due now.
+    pub async fn deliver_lane(&self, lane: i64) -> Result<usize, sqlx::Error> {
         let now = unix_now_ms() as i64;
-        let due = self
-            .db
-            .claim_deliveries(now, now + self.lease.as_millis() as i64, BATCH)
-            .await?;
+        let lease = now + self.lease.as_millis() as i64;
+        let due = self.db.claim_deliveries(lane, now, lease, BATCH).await?;
         for d in &due {
             self.deliver(d).await?;
         }

@@ -168,8 +168,16 @@ fn token_key(req: &Request) -> Option<[u8; 16]> {
     Some(key)
 }
 
+/// The client's address as the limiter sees it (IPv6 cut to its /64), for handlers
+/// that keep limits of their own (watch-page visits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
 /// Middleware: refuse a request over its IP's or token's limit.
-pub async fn limit(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
+pub async fn limit(State(limits): State<Arc<Limits>>, mut req: Request, next: Next) -> Response {
+    if let Some(ip) = limits.client_ip(&req) {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
     match limits.admit(&req) {
         Ok(()) => next.run(req).await,
         Err(e) => {

@@ -32,6 +32,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Storage URLs signed for tutorial assets, reused within a time bucket.
     pub sign_cache: Arc<crate::sign_cache::SignCache>,
+    /// Limits on watch-page visits, which mint watch tokens and viewer sessions.
+    pub visits: Arc<crate::visits::VisitLimits>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -3,6 +3,8 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
+use vidreply_core::protocol::CaptureRole;
+
 use crate::error::ApiError;
 
 /// What a token lets its holder do.
@@ -26,6 +28,26 @@ pub struct Claims {
     pub exp: u64,
     /// Token id, for revocation.
     pub jti: String,
+    /// A record token's role; absent means a customer's.
+    #[serde(default, skip_serializing_if = "is_customer")]
+    pub rol: CaptureRole,
+    /// A watch token's one video: it reports telemetry for nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vid: Option<String>,
+    /// A watch token's viewer session, chosen by the server for this visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+fn is_customer(r: &CaptureRole) -> bool {
+    *r == CaptureRole::Customer
+}
+
+impl Claims {
+    /// May this token send a video to a customer on a channel? Only an agent's.
+    pub fn is_agent(&self) -> bool {
+        self.scope == Scope::Record && self.rol == CaptureRole::Agent
+    }
 }
 
 pub struct TokenKeys {
@@ -113,6 +135,9 @@ mod tests {
             iat: 0,
             exp,
             jti: "t1".into(),
+            rol: CaptureRole::Customer,
+            vid: None,
+            sid: None,
         }
     }
 

@@ -7,9 +7,121 @@ use axum::http::StatusCode;
 use common::*;
 use serde_json::{Value, json};
 
-/// A completed video of `conversation`; returns (token, video id).
+/// An agent's capture token for `conversation`, as the API key makes it.
+async fn agent_token(s: &Server, conversation: &str) -> String {
+    let r = s
+        .post(
+            "/api/v1/capture-links",
+            Some(API_KEY),
+            json!({ "conversationId": conversation, "role": "agent" }),
+        )
+        .await;
+    r.expect_status(StatusCode::CREATED);
+    let link: vidreply_core::protocol::CaptureLink = r.json();
+    assert_eq!(link.role, vidreply_core::protocol::CaptureRole::Agent);
+    link.token
+}
+
+/// A completed video of `conversation` recorded by an agent; returns (token, video id).
 async fn video(s: &Server, conversation: &str) -> (String, String) {
-    s.completed_video(conversation).await
+    let token = agent_token(s, conversation).await;
+    s.completed_video_with(token).await
+}
+
+async fn hook_server(
+    extra: &[&str],
+) -> (
+    Server,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    let (hook, got) = common::video::typed_receiver().await;
+    let secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+    let mut args = vec!["--webhook-url", hook.as_str(), "--webhook-secret", secret];
+    args.extend_from_slice(extra);
+    (Server::start_with(&args).await, got)
+}
+
+#[tokio::test]
+async fn a_customers_capture_link_cannot_send_on_a_channel() {
+    let (s, got) = hook_server(&[]).await;
+    // The attack: record 1 s through the customer's link, then send with its token.
+    let (token, id) = s.completed_video("conv-phish").await;
+    let phish = json!({
+        "targetChannel": "sms", "targetAddress": "+19005550100",
+        "body": "Your account is locked, call +1 900 555 0100",
+    });
+    for _ in 0..3 {
+        let r = s
+            .post(
+                &format!("/api/v1/videos/{id}/send"),
+                Some(&token),
+                phish.clone(),
+            )
+            .await;
+        let e = r.api_error(StatusCode::FORBIDDEN, "forbidden");
+        assert!(e.message.contains("agent"), "{}", e.message);
+    }
+    // A customer link asking for the agent role in its query changes nothing: the
+    // role is in the signed token.
+    let link = s.link("conv-phish").await;
+    assert_eq!(link.role, vidreply_core::protocol::CaptureRole::Customer);
+    s.state.outbox.clone().unwrap().deliver_due().await.unwrap();
+    assert!(got.lock().unwrap().is_empty(), "nothing was sent");
+    // The role is a closed list, named when wrong.
+    let r = s
+        .post(
+            "/api/v1/capture-links",
+            Some(API_KEY),
+            json!({ "conversationId": "conv-phish", "role": "admin" }),
+        )
+        .await;
+    r.field_error("role");
+}
+
+#[tokio::test]
+async fn sends_are_counted_per_token_and_per_video() {
+    let (s, got) = hook_server(&["--send-max-per-token", "2", "--send-max-per-video", "3"]).await;
+    let (agent, a) = video(&s, "conv-quota").await;
+    let (_, b) = video(&s, "conv-quota").await;
+    let send = |video: &str| format!("/api/v1/videos/{video}/send");
+    let to = json!({"targetChannel": "email", "targetAddress": "a@b.de"});
+    for _ in 0..2 {
+        s.post(&send(&a), Some(&agent), to.clone())
+            .await
+            .expect_status(StatusCode::ACCEPTED);
+    }
+    let r = s.post(&send(&b), Some(&agent), to.clone()).await;
+    let e = r.api_error(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded");
+    assert!(
+        e.message.contains("VIDREPLY_SEND_MAX_PER_TOKEN"),
+        "{}",
+        e.message
+    );
+    assert!(r.header("retry-after").is_some());
+    // Another agent may send video a once more; then the video's quota is spent,
+    // for everyone, the API key included.
+    let other = agent_token(&s, "conv-quota").await;
+    s.post(&send(&a), Some(&other), to.clone())
+        .await
+        .expect_status(StatusCode::ACCEPTED);
+    for bearer in [other.as_str(), API_KEY] {
+        let r = s.post(&send(&a), Some(bearer), to.clone()).await;
+        let e = r.api_error(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded");
+        assert!(
+            e.message.contains("VIDREPLY_SEND_MAX_PER_VIDEO"),
+            "{}",
+            e.message
+        );
+    }
+    s.post(&send(&b), Some(API_KEY), to)
+        .await
+        .expect_status(StatusCode::ACCEPTED);
+    s.state.outbox.clone().unwrap().deliver_due().await.unwrap();
+    assert_eq!(
+        got.lock().unwrap().len(),
+        4,
+        "only the sends within quota went out"
+    );
 }
 
 #[tokio::test]

@@ -5,10 +5,10 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use common::watch::Visit;
 use common::*;
 use serde_json::{Value, json};
 use vidreply_core::protocol::{Engagement, StoredTelemetryEvent, TelemetryAccepted};
-use vidreply_server::token::{Claims, Scope};
 
 const HOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
@@ -17,17 +17,11 @@ async fn video(s: &Server, conversation: &str) -> String {
     s.completed_video(conversation).await.1
 }
 
-/// A watch token for `conversation`, as a share or tutorial link carries.
-fn watch_token(s: &Server, conversation: &str) -> String {
-    let now = now();
-    s.state.tokens.issue(&Claims {
-        sub: conversation.into(),
-        cus: None,
-        scope: Scope::Watch,
-        iat: now,
-        exp: now + 3600,
-        jti: uuid::Uuid::new_v4().to_string(),
-    })
+/// A visit of `video`'s share link whose player fetched the media, as a viewer's does.
+async fn played(s: &Server, video: &str) -> Visit {
+    let v = Visit::open(s, video).await;
+    v.play(s).await;
+    v
 }
 
 fn event(id: &str, kind: &str, session: &str, video: &str, conv: &str, watched: f64) -> Value {
@@ -73,32 +67,39 @@ async fn export(s: &Server, query: &str) -> Vec<StoredTelemetryEvent> {
 async fn a_batch_is_stored_and_repeated_event_ids_are_ignored() {
     let s = Server::start().await;
     let v = video(&s, "conv-t").await;
-    let t = watch_token(&s, "conv-t");
+    let visit = played(&s, &v).await;
+    let (t, s1) = (visit.token(), visit.session());
     let batch = vec![
-        event("e1", "VIDEO_START", "s1", &v, "conv-t", 0.5),
-        event("e2", "VIDEO_PROGRESS", "s1", &v, "conv-t", 3.0),
-        event("e3", "VIDEO_PAUSE", "s1", &v, "conv-t", 4.0),
+        event("e1", "VIDEO_START", s1, &v, "conv-t", 0.5),
+        event("e2", "VIDEO_PROGRESS", s1, &v, "conv-t", 3.0),
+        event("e3", "VIDEO_PAUSE", s1, &v, "conv-t", 4.0),
     ];
-    let a = report(&s, &t, batch.clone()).await;
+    let a = report(&s, t, batch.clone()).await;
     assert_eq!((a.received, a.stored), (3, 3));
     // A retry of the same batch, and a batch that repeats one id within itself.
-    let a = report(&s, &t, batch).await;
+    let a = report(&s, t, batch).await;
     assert_eq!((a.received, a.stored), (3, 0));
-    let e4 = event("e4", "VIDEO_PAUSE", "s1", &v, "conv-t", 5.0);
-    let a = report(&s, &t, vec![e4.clone(), e4]).await;
+    let e4 = event("e4", "VIDEO_PAUSE", s1, &v, "conv-t", 5.0);
+    let a = report(&s, t, vec![e4.clone(), e4]).await;
     assert_eq!((a.received, a.stored), (2, 1));
     let all = export(&s, "since=0").await;
     let ids: Vec<&str> = all.iter().map(|e| e.event.event_id.as_str()).collect();
     assert_eq!(ids, ["e1", "e2", "e3", "e4"]);
     assert_eq!(all[1].event.quartile, Some(25));
+    assert!(
+        all.iter().all(|e| e.verified),
+        "the player fetched the media"
+    );
 }
 
 #[tokio::test]
 async fn a_beacon_sends_text_plain_with_the_token_in_the_query() {
     let s = Server::start().await;
     let v = video(&s, "conv-b").await;
-    let t = watch_token(&s, "conv-b");
-    let body = json!({ "events": [event("b1", "VIDEO_PAUSE", "s", &v, "conv-b", 1.0)] });
+    let visit = played(&s, &v).await;
+    let t = visit.token();
+    let body =
+        json!({ "events": [event("b1", "VIDEO_PAUSE", visit.session(), &v, "conv-b", 1.0)] });
     let req = |uri: String, ct: &str| {
         Request::builder()
             .method(Method::POST)
@@ -126,7 +127,9 @@ async fn a_beacon_sends_text_plain_with_the_token_in_the_query() {
         ))
         .await;
     r.api_error(StatusCode::FORBIDDEN, "forbidden");
-    let other = watch_token(&s, "conv-other");
+    let elsewhere = video(&s, "conv-other").await;
+    let other = Visit::open(&s, &elsewhere).await;
+    let other = other.token();
     let r = s
         .send(req(
             format!("/api/v1/telemetry?token={other}"),
@@ -147,8 +150,9 @@ async fn a_beacon_sends_text_plain_with_the_token_in_the_query() {
 async fn a_bad_field_is_named_and_nothing_of_the_batch_is_stored() {
     let s = Server::start().await;
     let v = video(&s, "conv-f").await;
-    let t = watch_token(&s, "conv-f");
-    let good = event("g", "VIDEO_PAUSE", "s", &v, "conv-f", 1.0);
+    let visit = played(&s, &v).await;
+    let t = visit.token();
+    let good = event("g", "VIDEO_PAUSE", visit.session(), &v, "conv-f", 1.0);
     let cases: Vec<(&str, Value)> = vec![
         ("events[1].type", json!("VIDEO_REWIND")),
         ("events[1].eventId", json!("")),
@@ -174,21 +178,30 @@ async fn a_bad_field_is_named_and_nothing_of_the_batch_is_stored() {
         let r = s
             .post(
                 "/api/v1/telemetry",
-                Some(&t),
+                Some(t),
                 json!({ "events": [good, bad] }),
             )
             .await;
         r.field_error(field);
     }
     let r = s
-        .post("/api/v1/telemetry", Some(&t), json!({ "events": [] }))
+        .post("/api/v1/telemetry", Some(t), json!({ "events": [] }))
         .await;
     r.field_error("events");
     let many: Vec<Value> = (0..101)
-        .map(|i| event(&format!("m{i}"), "VIDEO_PAUSE", "s", &v, "conv-f", 1.0))
+        .map(|i| {
+            event(
+                &format!("m{i}"),
+                "VIDEO_PAUSE",
+                visit.session(),
+                &v,
+                "conv-f",
+                1.0,
+            )
+        })
         .collect();
     let r = s
-        .post("/api/v1/telemetry", Some(&t), json!({ "events": many }))
+        .post("/api/v1/telemetry", Some(t), json!({ "events": many }))
         .await;
     assert!(r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::PAYLOAD_TOO_LARGE);
     assert!(export(&s, "since=0").await.is_empty());
@@ -199,19 +212,20 @@ async fn video_viewed_is_delivered_once_per_viewer_session() {
     let (hook, got) = common::video::typed_receiver().await;
     let s = Server::start_with(&["--webhook-url", &hook, "--webhook-secret", HOOK_SECRET]).await;
     let v = video(&s, "conv-w").await;
-    let t = watch_token(&s, "conv-w");
+    let (one, two, three) = (
+        played(&s, &v).await,
+        played(&s, &v).await,
+        played(&s, &v).await,
+    );
     // START twice in one batch (two ids), again in a later batch, and a resend.
-    let start = |id: &str, session: &str| event(id, "VIDEO_START", session, &v, "conv-w", 0.2);
-    report(&s, &t, vec![start("w1", "s1"), start("w2", "s1")]).await;
-    report(&s, &t, vec![start("w3", "s1"), start("w1", "s1")]).await;
+    let start =
+        |id: &str, visit: &Visit| event(id, "VIDEO_START", visit.session(), &v, "conv-w", 0.2);
+    report(&s, one.token(), vec![start("w1", &one), start("w2", &one)]).await;
+    report(&s, one.token(), vec![start("w3", &one), start("w1", &one)]).await;
     // A pause alone is not a view; a second session is another view.
-    report(
-        &s,
-        &t,
-        vec![event("w4", "VIDEO_PAUSE", "s2", &v, "conv-w", 0.0)],
-    )
-    .await;
-    report(&s, &t, vec![start("w5", "s3")]).await;
+    let pause = event("w4", "VIDEO_PAUSE", two.session(), &v, "conv-w", 0.0);
+    report(&s, two.token(), vec![pause]).await;
+    report(&s, three.token(), vec![start("w5", &three)]).await;
     let outbox = s.state.outbox.clone().unwrap();
     while outbox.deliver_due().await.unwrap() > 0 {}
     let events = got.lock().unwrap().clone();
@@ -226,7 +240,9 @@ async fn video_viewed_is_delivered_once_per_viewer_session() {
         .map(|p| p["sessionId"].as_str().unwrap())
         .collect();
     sessions.sort();
-    assert_eq!(sessions, ["s1", "s3"]);
+    let mut want = [one.session(), three.session()];
+    want.sort();
+    assert_eq!(sessions, want);
     for p in &viewed {
         assert_eq!(p["conversationId"], "conv-w");
         assert_eq!(p["videoId"], v.as_str());
@@ -240,12 +256,13 @@ async fn video_viewed_is_delivered_once_per_viewer_session() {
 async fn export_is_jsonl_since_a_time_in_receive_order_with_a_cursor() {
     let s = Server::start().await;
     let v = video(&s, "conv-x").await;
-    let t = watch_token(&s, "conv-x");
-    let e = |id: &str| event(id, "VIDEO_PAUSE", "s", &v, "conv-x", 1.0);
-    report(&s, &t, vec![e("x1"), e("x2")]).await;
+    let visit = played(&s, &v).await;
+    let t = visit.token();
+    let e = |id: &str| event(id, "VIDEO_PAUSE", visit.session(), &v, "conv-x", 1.0);
+    report(&s, t, vec![e("x1"), e("x2")]).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let cut = vidreply_server::clock::unix_now_ms();
-    report(&s, &t, vec![e("x3"), e("x4"), e("x5")]).await;
+    report(&s, t, vec![e("x3"), e("x4"), e("x5")]).await;
     let later = export(&s, &format!("since={cut}")).await;
     let ids: Vec<&str> = later.iter().map(|e| e.event.event_id.as_str()).collect();
     assert_eq!(ids, ["x3", "x4", "x5"]);
@@ -259,7 +276,7 @@ async fn export_is_jsonl_since_a_time_in_receive_order_with_a_cursor() {
     let ids: Vec<&str> = rest.iter().map(|e| e.event.event_id.as_str()).collect();
     assert_eq!(ids, ["x3", "x4"]);
     // The API key only; since is required and numeric.
-    let r = s.get("/api/v1/telemetry/export?since=0", Some(&t)).await;
+    let r = s.get("/api/v1/telemetry/export?since=0", Some(t)).await;
     r.api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     for (q, field) in [
         ("", "since"),
@@ -277,29 +294,35 @@ async fn export_is_jsonl_since_a_time_in_receive_order_with_a_cursor() {
 async fn engagement_sums_sessions_starts_completions_and_quartiles() {
     let s = Server::start().await;
     let v = video(&s, "conv-e").await;
-    let t = watch_token(&s, "conv-e");
-    let e = |id: &str, kind: &str, session: &str, watched: f64| {
-        event(id, kind, session, &v, "conv-e", watched)
+    let (a, b, c) = (
+        played(&s, &v).await,
+        played(&s, &v).await,
+        played(&s, &v).await,
+    );
+    let e = |id: &str, kind: &str, visit: &Visit, watched: f64| {
+        event(id, kind, visit.session(), &v, "conv-e", watched)
     };
-    let mut half = e("a3", "VIDEO_PROGRESS", "a", 5.0);
+    let mut half = e("a3", "VIDEO_PROGRESS", &a, 5.0);
     half["quartile"] = json!(50);
-    report(
-        &s,
-        &t,
-        vec![
-            // a: starts, reaches 50 %, pauses at 5 s.
-            e("a1", "VIDEO_START", "a", 0.3),
-            e("a2", "VIDEO_PROGRESS", "a", 2.5),
-            half,
-            e("a4", "VIDEO_PAUSE", "a", 5.0),
-            // b: starts and completes at 9.6 s.
-            e("b1", "VIDEO_START", "b", 0.2),
-            e("b2", "VIDEO_COMPLETION", "b", 9.6),
-            // c: opened, never started.
-            e("c1", "VIDEO_PAUSE", "c", 0.0),
-        ],
-    )
-    .await;
+    // a: starts, reaches 50 %, pauses at 5 s.
+    let a_events = vec![
+        e("a1", "VIDEO_START", &a, 0.3),
+        e("a2", "VIDEO_PROGRESS", &a, 2.5),
+        half,
+        e("a4", "VIDEO_PAUSE", &a, 5.0),
+    ];
+    report(&s, a.token(), a_events).await;
+    // b: starts and completes at 9.6 s.
+    let b_events = vec![
+        e("b1", "VIDEO_START", &b, 0.2),
+        e("b2", "VIDEO_COMPLETION", &b, 9.6),
+    ];
+    report(&s, b.token(), b_events).await;
+    // c: opened, never started.
+    report(&s, c.token(), vec![e("c1", "VIDEO_PAUSE", &c, 0.0)]).await;
+    // d: never fetched the video; its start is kept but is no view.
+    let d = Visit::open(&s, &v).await;
+    report(&s, d.token(), vec![e("d1", "VIDEO_START", &d, 0.1)]).await;
     let r = s
         .get(&format!("/api/v1/videos/{v}/engagement"), Some(API_KEY))
         .await;
@@ -315,7 +338,7 @@ async fn engagement_sums_sessions_starts_completions_and_quartiles() {
     let r = s.get("/api/v1/videos/nope/engagement", Some(API_KEY)).await;
     r.api_error(StatusCode::NOT_FOUND, "not_found");
     let r = s
-        .get(&format!("/api/v1/videos/{v}/engagement"), Some(&t))
+        .get(&format!("/api/v1/videos/{v}/engagement"), Some(a.token()))
         .await;
     r.api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
@@ -324,13 +347,9 @@ async fn engagement_sums_sessions_starts_completions_and_quartiles() {
 async fn purging_a_video_forgets_its_telemetry() {
     let s = Server::start_with(&["--retention-days", "30"]).await;
     let gone = video(&s, "conv-r").await;
-    let t = watch_token(&s, "conv-r");
-    report(
-        &s,
-        &t,
-        vec![event("r1", "VIDEO_START", "s", &gone, "conv-r", 0.5)],
-    )
-    .await;
+    let visit = played(&s, &gone).await;
+    let start = event("r1", "VIDEO_START", visit.session(), &gone, "conv-r", 0.5);
+    report(&s, visit.token(), vec![start]).await;
     assert_eq!(export(&s, "since=0").await.len(), 1);
     let now = now() as i64;
     vidreply_server::retention::purge(&s.state, now + 31 * 86400)
@@ -353,9 +372,10 @@ async fn beacons_are_rate_limited_by_their_query_token() {
     ])
     .await;
     let v = video(&s, "conv-l").await;
-    let t = watch_token(&s, "conv-l");
+    let visit = played(&s, &v).await;
+    let (t, sid) = (visit.token(), visit.session());
     let beacon = |id: &str| {
-        let body = json!({ "events": [event(id, "VIDEO_PAUSE", "s", &v, "conv-l", 1.0)] });
+        let body = json!({ "events": [event(id, "VIDEO_PAUSE", sid, &v, "conv-l", 1.0)] });
         Request::builder()
             .method(Method::POST)
             .uri(format!("/api/v1/telemetry?token={t}"))
@@ -373,8 +393,8 @@ async fn beacons_are_rate_limited_by_their_query_token() {
     let r = s
         .post(
             "/api/v1/telemetry",
-            Some(&t),
-            json!({ "events": [event("l5", "VIDEO_PAUSE", "s", &v, "conv-l", 1.0)] }),
+            Some(t),
+            json!({ "events": [event("l5", "VIDEO_PAUSE", sid, &v, "conv-l", 1.0)] }),
         )
         .await;
     r.api_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");

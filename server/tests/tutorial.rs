@@ -306,6 +306,18 @@ async fn first_playback_posts_one_signed_context_message_and_the_status_follows(
             r.expect_status(StatusCode::OK);
         }
     };
+    // A start from a page whose player never fetched the video is no start.
+    report(&watch[0], vec![event("p0", "VIDEO_START", &watch[0], 0.1)]).await;
+    deliver(&s).await;
+    assert!(
+        !status(&s, "ivr-t").await.started,
+        "no media served, no start"
+    );
+    for w in &watch {
+        s.get(&w.mp4, None)
+            .await
+            .expect_status(StatusCode::TEMPORARY_REDIRECT);
+    }
     // The tutorial is reported in the caller's conversation; both devices start it.
     report(
         &watch[0],

@@ -29,18 +29,7 @@ async fn page(s: &Server, uri: &str, headers: &[(&str, &str)]) -> Resp {
 
 /// The watch configuration in a page's `vidreply-watch` meta tag.
 fn config(html: &str) -> WatchPage {
-    let start = html
-        .find(r#"<meta name="vidreply-watch" content=""#)
-        .expect("the page has the vidreply-watch meta tag")
-        + r#"<meta name="vidreply-watch" content=""#.len();
-    let len = html[start..].find('"').expect("attribute ends");
-    let raw = html[start..start + len]
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    serde_json::from_str(&raw).expect("the meta content is the watch configuration")
+    common::watch::watch_config(html)
 }
 
 fn assert_no_storage_url(html: &str) {
@@ -49,10 +38,10 @@ fn assert_no_storage_url(html: &str) {
     }
 }
 
-fn telemetry(video: &str, conversation: &str, id: &str) -> serde_json::Value {
+fn telemetry(video: &str, conversation: &str, session: &str, id: &str) -> serde_json::Value {
     json!({ "events": [{
         "eventId": id, "timestamp": vidreply_server::clock::unix_now_ms(), "type": "VIDEO_START",
-        "sessionId": "s-watch", "assetId": video, "conversationId": conversation,
+        "sessionId": session, "assetId": video, "conversationId": conversation,
         "durationWatched": 0.0, "completionStatus": "in_progress",
     }]})
 }
@@ -84,12 +73,18 @@ async fn a_share_link_serves_the_app_with_its_video_and_a_token_telemetry_accept
     let c = config(&html);
     assert_eq!(c.video_id, v);
     assert_eq!(c.conversation_id, "conv-w");
-    assert_eq!(c.session_id, None, "the page makes its own session");
-    assert_eq!(c.mp4, format!("/v/{v}/media"));
+    let session = c
+        .session_id
+        .clone()
+        .expect("the server chooses the session");
+    // The media link carries the visit's token, so the server sees whom it served.
+    assert_eq!(c.mp4, format!("/v/{v}/media?viewer={}", c.token));
     assert_eq!(c.hls, None, "no ladder before processing");
     assert_eq!(c.mime_type, WEBM);
     let claims = s.state.tokens.verify(&c.token, Scope::Watch).unwrap();
     assert_eq!(claims.sub, "conv-w");
+    assert_eq!(claims.vid.as_deref(), Some(v.as_str()));
+    assert_eq!(claims.sid.as_deref(), Some(session.as_str()));
     let ttl = claims.exp - claims.iat;
     assert_eq!(
         ttl,
@@ -102,14 +97,15 @@ async fn a_share_link_serves_the_app_with_its_video_and_a_token_telemetry_accept
         .post(
             "/api/v1/telemetry",
             Some(&c.token),
-            telemetry(&v, "conv-w", "w1"),
+            telemetry(&v, "conv-w", &session, "w1"),
         )
         .await;
     r.expect_status(StatusCode::OK);
     assert_eq!(r.json::<TelemetryAccepted>().stored, 1);
-    // Each visit gets its own token.
+    // Each visit gets its own token and its own session.
     let again = config(&page(&s, &format!("/v/{v}"), &[]).await.text());
     assert_ne!(again.token, c.token);
+    assert_ne!(again.session_id, c.session_id);
 }
 
 #[tokio::test]
@@ -211,7 +207,7 @@ async fn a_revoked_share_link_shows_a_410_page_and_its_media_and_telemetry_are_r
     s.post(
         "/api/v1/telemetry",
         Some(&before.token),
-        telemetry(&v, "conv-r", "r1"),
+        telemetry(&v, "conv-r", before.session_id.as_deref().unwrap(), "r1"),
     )
     .await
     .api_error(StatusCode::GONE, "gone");
@@ -277,7 +273,7 @@ async fn hls_playlists_are_served_here_and_each_segment_redirects_to_a_fresh_sig
     let c = config(&html);
     assert_eq!(
         c.hls.as_deref(),
-        Some(format!("/v/{v}/hls/master.m3u8").as_str())
+        Some(format!("/v/{v}/hls/master.m3u8?viewer={}", c.token).as_str())
     );
     assert_eq!(
         c.poster.as_deref(),

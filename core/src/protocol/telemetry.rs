@@ -95,6 +95,10 @@ pub struct StoredTelemetryEvent {
     pub seq: i64,
     /// When the server stored it, unix milliseconds.
     pub received_at: u64,
+    /// Whether the server had served this viewer session the video's media when
+    /// the event came. Only verified events count as views and in engagement.
+    #[serde(default)]
+    pub verified: bool,
     #[serde(flatten)]
     pub event: TelemetryEvent,
 }
@@ -105,7 +109,8 @@ pub struct StoredTelemetryEvent {
 #[serde(rename_all = "camelCase")]
 pub struct Engagement {
     pub video_id: String,
-    /// Viewing sessions that reported anything.
+    /// Verified viewing sessions (the server served them the video's media) that
+    /// reported anything; events without that evidence are kept but not counted.
     pub sessions: u64,
     /// Sessions that started playback (`VIDEO_START`).
     pub starts: u64,

@@ -164,6 +164,28 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
         channel_hint TEXT
     );",
     ),
+    (
+        // Trust boundaries: sends counted for their quotas; the viewer sessions the
+        // server really served media to (only their starts are views); telemetry
+        // marked verified or not; and an outbox lane per kind of event, so events
+        // made by telemetry never wait in front of a conversation's own.
+        9,
+        "CREATE TABLE video_sends (
+        video_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        sent_at BIGINT NOT NULL
+    );
+    CREATE INDEX video_sends_video ON video_sends (video_id, sent_at);
+    CREATE INDEX video_sends_sender ON video_sends (sender, sent_at);
+    CREATE TABLE media_sessions (
+        video_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        first_served_at BIGINT NOT NULL,
+        PRIMARY KEY (video_id, session_id)
+    );
+    ALTER TABLE telemetry_events ADD COLUMN verified BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE webhook_outbox ADD COLUMN lane BIGINT NOT NULL DEFAULT 0;",
+    ),
 ];
 
 /// A migration's text for `backend` (`sqlite` or `postgres`).

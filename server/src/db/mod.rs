@@ -6,6 +6,7 @@
 
 mod migrations;
 mod sql;
+mod sql_guard;
 mod sql_jobs;
 mod sql_outbox;
 mod sql_telemetry;
@@ -108,6 +109,25 @@ pub struct OutboxRow {
     pub payload: String,
     /// Unix milliseconds.
     pub created_at: i64,
+}
+
+/// Outbox lanes: each has its own delivery worker, so events of one lane never
+/// wait behind the other's (a flood of viewers' events cannot delay a reply's).
+pub mod lane {
+    /// Events of a conversation's own state: `video.received`, `agent.video.send`, …
+    pub const CONVERSATION: i64 = 0;
+    /// Events made by viewers' telemetry: `video.viewed`, `context.message`.
+    pub const TELEMETRY: i64 = 1;
+    /// Both, in the order their workers start.
+    pub const ALL: [i64; 2] = [CONVERSATION, TELEMETRY];
+
+    /// The lane of an event type.
+    pub fn of(event_type: &str) -> i64 {
+        match event_type {
+            "video.viewed" | "context.message" => TELEMETRY,
+            _ => CONVERSATION,
+        }
+    }
 }
 
 /// An event and the endpoints it goes to, written with the state change that causes it.
@@ -232,9 +252,11 @@ pub trait OutboxStore {
     /// Queue an event on its own (events that go with a state change use that change's transaction).
     async fn enqueue(&self, e: &NewEvent) -> R<()>;
     async fn outbox_event(&self, id: &str, endpoint_id: &str) -> R<Option<OutboxState>>;
-    /// Deliveries due at `now_ms`, oldest first, leased to the caller until `lease_until_ms`.
+    /// Deliveries of `lane` due at `now_ms`, oldest first, leased to the caller
+    /// until `lease_until_ms`.
     async fn claim_deliveries(
         &self,
+        lane: i64,
         now_ms: i64,
         lease_until_ms: i64,
         limit: i64,
@@ -285,6 +307,9 @@ pub struct TelemetryRow {
     pub quartile: Option<i64>,
     /// Unix milliseconds, the server's clock.
     pub received_at: i64,
+    /// 1 when the server had served this session the video's media when the event
+    /// came (the evidence that makes a start a view), else 0.
+    pub verified: i64,
 }
 
 /// A viewer session that started playback of a video; its event (`video.viewed`)
@@ -326,6 +351,37 @@ pub trait TelemetryStore {
     async fn engagement(&self, video_id: &str) -> R<Vec<SessionEngagement>>;
 }
 
+/// Why a send was refused by its quota, if it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendQuota {
+    /// Recorded: the send may go.
+    Granted,
+    /// The sender (a token, or the API key) sent `max_per_sender` in the window.
+    SenderSpent,
+    /// The video was sent `max_per_video` times in the window.
+    VideoSpent,
+}
+
+/// Evidence and quotas that keep each role to its job.
+#[async_trait]
+pub trait GuardStore {
+    /// Count the sends of `sender` and of `video_id` since `since_s`; if both are
+    /// under their maximum, record this one at `now_s`. One transaction.
+    async fn record_send(
+        &self,
+        video_id: &str,
+        sender: &str,
+        now_s: i64,
+        since_s: i64,
+        max_per_sender: i64,
+        max_per_video: i64,
+    ) -> R<SendQuota>;
+    /// The server served `video_id`'s media to viewer session `session_id`.
+    async fn record_media_session(&self, video_id: &str, session_id: &str, now_ms: i64) -> R<()>;
+    /// Was `video_id`'s media served to `session_id`?
+    async fn media_session_seen(&self, video_id: &str, session_id: &str) -> R<bool>;
+}
+
 #[async_trait]
 pub trait Store:
     UploadStore
@@ -335,6 +391,7 @@ pub trait Store:
     + JobStore
     + TelemetryStore
     + TutorialStore
+    + GuardStore
     + Send
     + Sync
     + std::fmt::Debug

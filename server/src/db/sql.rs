@@ -275,7 +275,13 @@ impl VideoStore for SqlStore {
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        for table in ["jobs", "telemetry_events", "telemetry_views"] {
+        for table in [
+            "jobs",
+            "telemetry_events",
+            "telemetry_views",
+            "media_sessions",
+            "video_sends",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} WHERE video_id = $1"))
                 .bind(id)
                 .execute(&mut *tx)

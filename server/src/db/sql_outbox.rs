@@ -9,13 +9,14 @@ use super::{DueDelivery, EventFate, NewEvent, OutboxState, OutboxStore, R, SqlSt
 pub(super) async fn insert_event(tx: &mut sqlx::Transaction<'_, Any>, e: &NewEvent) -> R<()> {
     let r = &e.row;
     sqlx::query(
-        "INSERT INTO webhook_outbox (id, event_type, payload, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, 0, $4, $4)",
+        "INSERT INTO webhook_outbox (id, event_type, payload, attempts, next_attempt_at, created_at, lane)
+         VALUES ($1, $2, $3, 0, $4, $4, $5)",
     )
     .bind(&r.id)
     .bind(&r.event_type)
     .bind(&r.payload)
     .bind(r.created_at)
+    .bind(super::lane::of(&r.event_type))
     .execute(&mut **tx)
     .await?;
     for endpoint in &e.endpoints {
@@ -53,6 +54,7 @@ impl OutboxStore for SqlStore {
 
     async fn claim_deliveries(
         &self,
+        lane: i64,
         now_ms: i64,
         lease_until_ms: i64,
         limit: i64,
@@ -61,10 +63,12 @@ impl OutboxStore for SqlStore {
             "SELECT o.id, d.endpoint_id, o.event_type, o.payload, d.attempts, d.next_attempt_at
              FROM webhook_deliveries d JOIN webhook_outbox o ON o.id = d.event_id
              WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1
+             AND o.lane = $3
              ORDER BY d.next_attempt_at, o.created_at LIMIT $2",
         )
         .bind(now_ms)
         .bind(limit)
+        .bind(lane)
         .fetch_all(&self.pool)
         .await?;
         // Lease each one: a second worker (another server on the same database)

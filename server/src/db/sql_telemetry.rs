@@ -28,8 +28,9 @@ impl TelemetryStore for SqlStore {
         for r in rows {
             let done = sqlx::query(
                 "INSERT INTO telemetry_events (event_id, video_id, session_id, conversation_id,
-                 event_type, timestamp_ms, duration_watched, completion_status, quartile, received_at)
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+                 event_type, timestamp_ms, duration_watched, completion_status, quartile, received_at,
+                 verified)
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
                  ON CONFLICT (event_id) DO NOTHING",
             )
             .bind(&r.event_id)
@@ -42,6 +43,7 @@ impl TelemetryStore for SqlStore {
             .bind(&r.completion_status)
             .bind(r.quartile)
             .bind(r.received_at)
+            .bind(r.verified)
             .execute(&mut *tx)
             .await?;
             new += done.rows_affected();
@@ -70,7 +72,7 @@ impl TelemetryStore for SqlStore {
     async fn telemetry_since(&self, since_ms: i64, after: i64, limit: i64) -> R<Vec<TelemetryRow>> {
         sqlx::query_as(
             "SELECT seq, event_id, video_id, session_id, conversation_id, event_type, timestamp_ms,
-             duration_watched, completion_status, quartile, received_at
+             duration_watched, completion_status, quartile, received_at, verified
              FROM telemetry_events WHERE received_at >= $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(since_ms)
@@ -80,6 +82,7 @@ impl TelemetryStore for SqlStore {
         .await
     }
 
+    /// Only verified sessions count: those the server served the video's media to.
     async fn engagement(&self, video_id: &str) -> R<Vec<SessionEngagement>> {
         let flag = |cond: &str| format!("CAST(MAX(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT)");
         let done = "event_type = 'VIDEO_COMPLETION'";
@@ -92,7 +95,8 @@ impl TelemetryStore for SqlStore {
             "SELECT session_id, {} AS started, {} AS completed,
              CAST(MAX(duration_watched) AS DOUBLE PRECISION) AS max_watched,
              {} AS q25, {} AS q50, {} AS q75
-             FROM telemetry_events WHERE video_id = $1 GROUP BY session_id ORDER BY session_id",
+             FROM telemetry_events WHERE video_id = $1 AND verified = 1
+             GROUP BY session_id ORDER BY session_id",
             flag("event_type = 'VIDEO_START'"),
             flag(done),
             q(25),

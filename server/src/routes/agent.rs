@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use vidreply_core::protocol::{
-    AgentCaptureLinkRequest, AgentConfig, CaptureLink, CreateCaptureLinkRequest,
+    AgentCaptureLinkRequest, AgentConfig, CaptureLink, CaptureRole, CreateCaptureLinkRequest,
 };
 
 use super::issue_capture_link;
@@ -94,6 +94,7 @@ pub async fn create_link(
             conversation_id: conversation,
             customer_id: None,
             expires_in_seconds: Some(state.genesys.settings().agent_link_ttl_seconds),
+            role: CaptureRole::Agent,
         },
     )?;
     tracing::info!(

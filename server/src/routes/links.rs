@@ -16,7 +16,8 @@ use crate::token::{Claims, Scope};
 /// Create a capture link for a conversation.
 ///
 /// The link opens the recorder; its `token` lets the holder upload videos for this
-/// conversation only, until `expiresAt`.
+/// conversation only, until `expiresAt`. With `role: "agent"` the holder may also
+/// send a video to a customer on a channel; a customer's link (the default) may not.
 #[utoipa::path(
     post,
     path = "/capture-links",
@@ -69,6 +70,9 @@ pub fn issue_capture_link(
         iat: now,
         exp: now + ttl,
         jti: uuid::Uuid::new_v4().to_string(),
+        rol: req.role,
+        vid: None,
+        sid: None,
     };
     let token = state.tokens.issue(&claims);
     let mut url = s.public_url().join("record").expect("static path");
@@ -87,6 +91,7 @@ pub fn issue_capture_link(
         conversation_id: req.conversation_id,
         customer_id: req.customer_id,
         expires_at: claims.exp,
+        role: req.role,
     })
 }
 

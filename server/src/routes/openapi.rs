@@ -47,6 +47,7 @@ pub const ERROR_CODES: &[&str] = &[
     "storage_rejected",
     "storage_unavailable",
     "rate_limited",
+    "quota_exceeded",
     "timeout",
     "not_ready",
     "agent_frame_disabled",
@@ -303,6 +304,9 @@ error_responses! {
     ];
     RateLimited => "Too many requests from this address or with this capture token; retry after `Retry-After` seconds." [
         ("rate_limited", "Too many requests; retry in 1 s."),
+    ];
+    QuotaExceeded => "A quota is spent (the message names it and its setting); retry after `Retry-After` seconds." [
+        ("quota_exceeded", "This video was already sent 5 times in 24 hours (VIDREPLY_SEND_MAX_PER_VIDEO)."),
     ];
     NotReady => "The database or video storage does not answer, or the server is shutting down." [
         ("not_ready", "The server is shutting down."),

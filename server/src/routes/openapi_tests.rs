@@ -16,6 +16,10 @@ fn every_error() -> Vec<ApiError> {
         ApiError::RateLimited {
             retry_after_secs: 1,
         },
+        ApiError::QuotaExceeded {
+            message: String::new(),
+            retry_after_secs: 1,
+        },
         ApiError::Timeout(String::new()),
         ApiError::RequestTimeout(String::new()),
         ApiError::NotReady(String::new()),
@@ -44,6 +48,7 @@ fn every_error() -> Vec<ApiError> {
             | ApiError::TokenExpired(_)
             | ApiError::TokenRevoked(_)
             | ApiError::RateLimited { .. }
+            | ApiError::QuotaExceeded { .. }
             | ApiError::Timeout(_)
             | ApiError::RequestTimeout(_)
             | ApiError::NotReady(_)

@@ -8,12 +8,14 @@ use vidreply_core::protocol::{AgentVideoSend, SendVideoRequest};
 
 use super::check_id;
 use super::openapi::{
-    BadInput, Conflict, Forbidden, NotFound, TooLarge, Unauthenticated, UnsupportedMediaType,
+    BadInput, Conflict, Forbidden, NotFound, QuotaExceeded, TooLarge, Unauthenticated,
+    UnsupportedMediaType,
 };
+use crate::db::SendQuota;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Bearer};
 use crate::state::AppState;
-use crate::token::Scope;
+use crate::token::{Claims, Scope};
 
 const CHANNELS: [&str; 4] = ["sms", "email", "whatsapp", "webmessaging"];
 
@@ -42,7 +44,57 @@ fn check_address(channel: &str, address: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Count a send against the sender's and the video's quota, or refuse it.
+async fn spend_send_quota(
+    state: &AppState,
+    who: Option<&Claims>,
+    video_id: &str,
+) -> Result<(), ApiError> {
+    let s = &state.settings;
+    let now = crate::clock::unix_now() as i64;
+    let window = s.send_window_seconds as i64;
+    // The API key is the operator: only the per-video quota bounds it.
+    let (sender, per_sender) = match who {
+        Some(c) => (c.jti.as_str(), i64::from(s.send_max_per_token)),
+        None => ("api-key", i64::MAX),
+    };
+    let verdict = state
+        .db
+        .record_send(
+            video_id,
+            sender,
+            now,
+            now - window,
+            per_sender,
+            i64::from(s.send_max_per_video),
+        )
+        .await?;
+    let hours = window as f64 / 3600.0;
+    let message = match verdict {
+        SendQuota::Granted => return Ok(()),
+        SendQuota::SenderSpent => format!(
+            "This link already sent {} videos in {hours} hours (VIDREPLY_SEND_MAX_PER_TOKEN).",
+            s.send_max_per_token
+        ),
+        SendQuota::VideoSpent => format!(
+            "This video was already sent {} times in {hours} hours (VIDREPLY_SEND_MAX_PER_VIDEO).",
+            s.send_max_per_video
+        ),
+    };
+    tracing::warn!(video_id, ?verdict, "send refused by its quota");
+    Err(ApiError::QuotaExceeded {
+        message,
+        retry_after_secs: s.send_window_seconds,
+    })
+}
+
 /// Send a video to a customer on a channel (agent mode).
+///
+/// Needs the API key or an **agent's** capture token (from the agent frame, or a
+/// capture link made with `role: "agent"`); a customer's token gets 403. Sends are
+/// counted per token (`VIDREPLY_SEND_MAX_PER_TOKEN`) and per video
+/// (`VIDREPLY_SEND_MAX_PER_VIDEO`) over `VIDREPLY_SEND_WINDOW_SECONDS`; over either,
+/// 429 `quota_exceeded`.
 #[utoipa::path(
     post,
     path = "/videos/{id}/send",
@@ -60,6 +112,7 @@ fn check_address(channel: &str, address: &str) -> Result<(), ApiError> {
         (status = 409, response = Conflict),
         (status = 413, response = TooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = QuotaExceeded),
     ),
 )]
 pub async fn send(
@@ -70,6 +123,14 @@ pub async fn send(
 ) -> Result<(StatusCode, Json<AgentVideoSend>), ApiError> {
     // Credentials first, then the body, then the video: each answer names what is wrong.
     let who = super::uploads::authenticate(&state, &token, Scope::Record).await?;
+    if who.as_ref().is_some_and(|c| !c.is_agent()) {
+        return Err(ApiError::Forbidden(
+            "A customer's capture link cannot send videos to other people: sending on a \
+             channel needs an agent's link (the agent frame, or a capture link made with \
+             role \"agent\") or the API key."
+                .into(),
+        ));
+    }
     let channel = req.target_channel.trim().to_ascii_lowercase();
     if !CHANNELS.contains(&channel.as_str()) {
         return Err(ApiError::field(
@@ -112,6 +173,7 @@ pub async fn send(
     let outbox = state.outbox.as_ref().ok_or_else(|| {
         ApiError::Conflict("No webhook endpoint is configured to carry the message.".into())
     })?;
+    spend_send_quota(&state, who.as_ref(), &video.id).await?;
     outbox.emit("agent.video.send", &payload).await?;
     tracing::info!(video_id = %video.id, channel = %payload.target_channel, "agent.video.send queued");
     Ok((StatusCode::ACCEPTED, Json(payload)))

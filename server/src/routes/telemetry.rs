@@ -36,8 +36,13 @@ const DAY_MS: u64 = 86_400_000;
 /// Authenticated by the watch link's token, as `Authorization: Bearer <token>` or,
 /// for `navigator.sendBeacon` (which cannot set headers), as `?token=<token>`. The
 /// body is JSON, sent as `application/json` or as `text/plain` (a beacon's string).
-/// An event id seen before is accepted and ignored. The first `VIDEO_START` of a
-/// video and viewer session queues the `video.viewed` webhook, once.
+/// An event id seen before is accepted and ignored. A watch token reports on its
+/// own video and its own viewer session only (both chosen by the server for the
+/// visit; any other `assetId` or `sessionId` is refused with 403). Events are
+/// *verified* when the server has served that session the video's media (through
+/// the page's `?session=` media URLs); unverified events are kept and exported,
+/// but never count as views. The first verified `VIDEO_START` of a video and
+/// viewer session queues the `video.viewed` webhook, once.
 #[utoipa::path(
     post,
     path = "/telemetry",
@@ -97,6 +102,13 @@ pub async fn report(
             format!("events must hold 1 to {MAX_TELEMETRY_BATCH} events."),
         ));
     }
+    let visit = Visit::of(&claims)?;
+    // The evidence: the server served this session the video's media. Without it
+    // the events are kept, marked unverified, and count for nothing.
+    let verified = state
+        .db
+        .media_session_seen(&visit.video_id, &visit.session_id)
+        .await?;
     let now = unix_now_ms();
     let mut videos: HashMap<String, VideoRow> = HashMap::new();
     let mut rows = Vec::with_capacity(batch.events.len());
@@ -104,9 +116,13 @@ pub async fn report(
     let mut tutorial = TutorialBatch::default();
     for (i, e) in batch.events.iter().enumerate() {
         let video = check_event(&state, &claims, &mut videos, &mut tutorial, i, e, now).await?;
-        tutorial.observe(&state, &claims, &video, e).await?;
+        visit.check(i, e)?;
+        if verified {
+            tutorial.observe(&state, &claims, &video, e).await?;
+        }
         // A tutorial asset's start is announced as its session's `context.message`.
-        if e.event_type == "VIDEO_START"
+        if verified
+            && e.event_type == "VIDEO_START"
             && !tutorial.is_asset(&state, &video.id).await?
             && !views
                 .iter()
@@ -141,6 +157,7 @@ pub async fn report(
             completion_status: e.completion_status.clone(),
             quartile: e.quartile.map(i64::from),
             received_at: now as i64,
+            verified: i64::from(verified),
         });
     }
     let stored = state
@@ -151,11 +168,48 @@ pub async fn report(
     if let Some(o) = state.outbox.as_ref().filter(|_| queued) {
         o.notify();
     }
-    tracing::info!(received = rows.len(), stored, "telemetry stored");
+    tracing::info!(received = rows.len(), stored, verified, "telemetry stored");
     Ok(Json(TelemetryAccepted {
         received: rows.len() as u32,
         stored: stored as u32,
     }))
+}
+
+/// The one video and viewer session a watch token reports on: both chosen by the
+/// server when it served the page, so a share link's holder cannot make up viewers.
+struct Visit {
+    video_id: String,
+    session_id: String,
+}
+
+impl Visit {
+    fn of(claims: &Claims) -> Result<Self, ApiError> {
+        match (&claims.vid, &claims.sid) {
+            (Some(v), Some(s)) => Ok(Self {
+                video_id: v.clone(),
+                session_id: s.clone(),
+            }),
+            _ => Err(ApiError::Forbidden(
+                "This watch token names no video and viewer session; reload the watch page.".into(),
+            )),
+        }
+    }
+
+    /// An event reports on this visit's video and session, or is refused.
+    fn check(&self, i: usize, e: &TelemetryEvent) -> Result<(), ApiError> {
+        if e.asset_id != self.video_id {
+            return Err(ApiError::Forbidden(format!(
+                "events[{i}].assetId: this watch token reports only on video {}.",
+                self.video_id
+            )));
+        }
+        if e.session_id != self.session_id {
+            return Err(ApiError::Forbidden(format!(
+                "events[{i}].sessionId: the viewer session is the server's; use the watch page's sessionId."
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Check one event, naming the field at fault; returns its video as the token's
@@ -315,6 +369,7 @@ fn stored(r: &TelemetryRow) -> StoredTelemetryEvent {
     StoredTelemetryEvent {
         seq: r.seq,
         received_at: r.received_at as u64,
+        verified: r.verified != 0,
         event: TelemetryEvent {
             event_id: r.event_id.clone(),
             timestamp: r.timestamp_ms as u64,

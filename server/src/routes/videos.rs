@@ -1,13 +1,15 @@
 //! The link resolver: share links on our server that never go stale, and media
 //! served through freshly signed, short-lived storage URLs.
 
-use axum::extract::{Path, State};
+use axum::Extension;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::openapi::{Gone, NotFound, SignedRedirect};
 use super::watch::{Unavailable, unavailable_page};
 use crate::error::ApiError;
+use crate::ratelimit::ClientIp;
 use crate::state::AppState;
 
 /// The link people receive for a video. Never a storage URL.
@@ -51,12 +53,14 @@ async fn find(state: &AppState, id: &str) -> Result<Option<crate::db::VideoRow>,
     responses(
         (status = 200, description = "The watch page. Its `vidreply-watch` meta tag holds the video's configuration and a watch token for telemetry; it is never cached.", body = String, content_type = "text/html"),
         (status = 404, description = "A page saying the video does not exist.", body = String, content_type = "text/html"),
-        (status = 410, description = "A page saying the video was withdrawn or has expired.", body = String, content_type = "text/html"),
+        (status = 410, description = "A page saying the video was withdrawn, has expired, or could not be processed (its original is never served).", body = String, content_type = "text/html"),
+        (status = 429, description = "A page: too many visits from this address or of this video just now (`VIDREPLY_WATCH_VISITS_*`); `Retry-After` says when to come back.", body = String, content_type = "text/html"),
     ),
 )]
 pub async fn watch(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ip: Option<Extension<ClientIp>>,
 ) -> Result<Response, ApiError> {
     let Some(video) = find(&state, &id).await? else {
         return Ok(unavailable_page(
@@ -67,18 +71,28 @@ pub async fn watch(
     if let Some(kind) = super::watch::unavailable(&video, crate::clock::unix_now() as i64) {
         return Ok(unavailable_page(StatusCode::GONE, kind));
     }
+    if let Some(busy) = super::watch::visit_refused(&state, ip.map(|e| e.0), &video.id) {
+        return Ok(busy);
+    }
     let conversation = video.conversation_id.clone();
     super::watch::serve_watch_page(&state, &video, &conversation, None).await
 }
 
 /// The playable file (the processed MP4 once ready, the original until then),
 /// through a freshly signed storage URL.
+///
+/// The watch page asks for it with `?viewer=<its watch token>`: the server then
+/// records that it served this viewer session, the evidence a view needs. A video
+/// that failed processing or was refused answers 410: its original is never served.
 #[utoipa::path(
     get,
     path = "/v/{id}/media",
     tag = "videos",
     operation_id = "videoMedia",
-    params(("id" = String, Path, description = "The `videoId` (32 hex digits).")),
+    params(
+        ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
+        ("viewer" = Option<String>, Query, description = "The watch page's watch token: marks this viewer session as served."),
+    ),
     responses(
         (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
@@ -88,10 +102,25 @@ pub async fn watch(
 pub async fn media(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let video = found(&state, &id).await?;
     let key = video.mp4_key.as_deref().unwrap_or(&video.object_key);
+    served_to(&state, query.as_deref(), &video.id).await?;
     super::tutorial::media::signed_redirect(&state, &video.id, key).await
+}
+
+/// Record that the visit named by `?viewer=` was served this video's media: the
+/// evidence that turns its `VIDEO_START` into a view.
+async fn served_to(state: &AppState, query: Option<&str>, video_id: &str) -> Result<(), ApiError> {
+    if let Some(session) = super::watch::media_session(state, query, video_id) {
+        let now = crate::clock::unix_now_ms() as i64;
+        state
+            .db
+            .record_media_session(video_id, &session, now)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The poster image, made by the browser or by processing.
@@ -131,6 +160,7 @@ pub async fn poster(
     params(
         ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
         ("file" = String, Path, description = "`master.m3u8`."),
+        ("viewer" = Option<String>, Query, description = "The watch page's watch token; carried on to every URI of the playlist."),
     ),
     responses(
         (status = 200, description = "The playlist; never cached.", body = String, content_type = "application/vnd.apple.mpegurl"),
@@ -141,8 +171,9 @@ pub async fn poster(
 pub async fn hls(
     State(state): State<AppState>,
     Path((id, file)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    hls_file(&state, &id, &file).await
+    hls_file(&state, &id, &file, query.as_deref()).await
 }
 
 /// A rendition's playlist (`360p/index.m3u8`, served from here) or one of its
@@ -156,6 +187,7 @@ pub async fn hls(
         ("id" = String, Path, description = "The `videoId` (32 hex digits)."),
         ("rendition" = String, Path, description = "A rendition the master playlist names, e.g. `360p`."),
         ("file" = String, Path, description = "`index.m3u8`, or a segment it names, e.g. `seg_000.ts`."),
+        ("viewer" = Option<String>, Query, description = "The watch page's watch token: carried on to the playlist's URIs, and a segment marks this viewer session as served."),
     ),
     responses(
         (status = 200, description = "The rendition's playlist; never cached.", body = String, content_type = "application/vnd.apple.mpegurl"),
@@ -167,14 +199,26 @@ pub async fn hls(
 pub async fn hls_rendition(
     State(state): State<AppState>,
     Path((id, rendition, file)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    hls_file(&state, &id, &format!("{rendition}/{file}")).await
+    hls_file(
+        &state,
+        &id,
+        &format!("{rendition}/{file}"),
+        query.as_deref(),
+    )
+    .await
 }
 
 /// Largest playlist served (a VOD playlist of an hour in 2 s segments is ~60 KiB).
 const MAX_PLAYLIST: usize = 1024 * 1024;
 
-async fn hls_file(state: &AppState, id: &str, file: &str) -> Result<Response, ApiError> {
+async fn hls_file(
+    state: &AppState,
+    id: &str,
+    file: &str,
+    query: Option<&str>,
+) -> Result<Response, ApiError> {
     let video = found(state, id).await?;
     // Server-made names only: `360p/seg_000.ts`; no `..`, no hidden or empty parts.
     let safe = file.len() <= 128
@@ -190,12 +234,20 @@ async fn hls_file(state: &AppState, id: &str, file: &str) -> Result<Response, Ap
     }
     let key = format!("{}hls/{file}", crate::processing::video_prefix(&video.id));
     if !file.ends_with(".m3u8") {
+        served_to(state, query, &video.id).await?;
         return super::tutorial::media::signed_redirect(state, &video.id, &key).await;
     }
     let bytes = state.store.read_head(&key, MAX_PLAYLIST + 1).await?;
     if bytes.len() > MAX_PLAYLIST {
         return Err(ApiError::Internal(format!("playlist {key} is too large")));
     }
+    // The viewer's credential goes on to every URI the playlist names, so its
+    // segments come back marked as served to that session.
+    let viewer = crate::extract::query_param(query, super::watch::SESSION_PARAM);
+    let bytes = match viewer {
+        Some(v) => with_viewer(&String::from_utf8_lossy(&bytes), &v).into(),
+        None => bytes,
+    };
     let mut res = (
         [(header::CONTENT_TYPE, "application/vnd.apple.mpegurl")],
         bytes,
@@ -204,6 +256,35 @@ async fn hls_file(state: &AppState, id: &str, file: &str) -> Result<Response, Ap
     res.headers_mut()
         .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
     Ok(res)
+}
+
+/// `playlist` with `?viewer=` (URL-encoded `token`) added to every URI it names: the
+/// URI lines and `URI="…"` attributes.
+fn with_viewer(playlist: &str, token: &str) -> String {
+    let param: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(super::watch::SESSION_PARAM, token)
+        .finish();
+    let add = |uri: &str| {
+        let sep = if uri.contains('?') { '&' } else { '?' };
+        format!("{uri}{sep}{param}")
+    };
+    let mut out = String::with_capacity(playlist.len() * 2);
+    for line in playlist.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            out.push_str(line);
+        } else if !t.starts_with('#') {
+            out.push_str(&add(t));
+        } else if let Some((head, rest)) = t.split_once("URI=\"")
+            && let Some((uri, tail)) = rest.split_once('"')
+        {
+            out.push_str(&format!("{head}URI=\"{}\"{tail}", add(uri)));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A video whose files may be served: it exists, is not withdrawn, not expired.

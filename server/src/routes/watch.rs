@@ -26,12 +26,17 @@ pub fn unavailable(video: &VideoRow, now_s: i64) -> Option<Unavailable> {
         Some(Unavailable::Revoked)
     } else if video.retention_expires_at.is_some_and(|t| t <= now_s) {
         Some(Unavailable::Expired)
+    } else if video.status == crate::db::video_status::FAILED {
+        // Failed or refused (too long, not a browser's codec): its original, which
+        // never passed processing, is not served to anyone.
+        Some(Unavailable::Unplayable)
     } else {
         None
     }
 }
 
-/// The video's media answers 410 once its link is withdrawn or its retention ended.
+/// The video's media answers 410 once its link is withdrawn, its retention ended,
+/// or its processing failed.
 pub fn check_available(video: &VideoRow) -> Result<(), ApiError> {
     match unavailable(video, unix_now() as i64) {
         None => Ok(()),
@@ -41,7 +46,11 @@ pub fn check_available(video: &VideoRow) -> Result<(), ApiError> {
 
 /// The watch page of `video` for a viewer of `conversation_id`: the app's page with
 /// its configuration, including a fresh watch token for this visit.
-/// `session_id` names the viewer session (a tutorial's); `None` lets the page make one.
+///
+/// The token names the video and a viewer session the server chose (`session_id`,
+/// a tutorial's, or a new one), so telemetry can report on nothing else; the media
+/// URLs carry it as `?session=`, so the server sees which sessions it really
+/// served (a start counts as a view only then).
 pub async fn serve_watch_page(
     state: &AppState,
     video: &crate::db::VideoRow,
@@ -49,6 +58,7 @@ pub async fn serve_watch_page(
     session_id: Option<&str>,
 ) -> Result<Response, ApiError> {
     let now = unix_now();
+    let session = session_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
     let claims = Claims {
         sub: conversation_id.to_string(),
         cus: None,
@@ -56,13 +66,18 @@ pub async fn serve_watch_page(
         iat: now,
         exp: now + state.settings.watch_token_ttl_seconds,
         jti: uuid::Uuid::new_v4().to_string(),
+        rol: Default::default(),
+        vid: Some(video.id.clone()),
+        sid: Some(session.clone()),
     };
+    let token = state.tokens.issue(&claims);
     let base = format!("/v/{}", video.id);
+    let cred = format!("{SESSION_PARAM}={token}");
     let config = WatchPage {
         video_id: video.id.clone(),
         conversation_id: conversation_id.to_string(),
-        session_id: session_id.map(str::to_string),
-        token: state.tokens.issue(&claims),
+        session_id: Some(session),
+        token: token.clone(),
         mime_type: if video.mp4_key.is_some() {
             "video/mp4".into()
         } else {
@@ -72,8 +87,8 @@ pub async fn serve_watch_page(
         hls: video
             .hls_key
             .as_ref()
-            .map(|_| format!("{base}/hls/{}", crate::media::HLS_MASTER)),
-        mp4: format!("{base}/media"),
+            .map(|_| format!("{base}/hls/{}?{cred}", crate::media::HLS_MASTER)),
+        mp4: format!("{base}/media?{cred}"),
         poster: video
             .poster_key
             .as_ref()
@@ -98,6 +113,34 @@ pub async fn serve_watch_page(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
+}
+
+/// The query parameter that carries a visit's watch token on its media URLs.
+pub const SESSION_PARAM: &str = "viewer";
+
+/// The viewer session a media request was made for: the `?session=` watch token,
+/// when it is valid and names this video.
+pub fn media_session(state: &AppState, query: Option<&str>, video_id: &str) -> Option<String> {
+    let token = crate::extract::query_param(query, SESSION_PARAM)?;
+    let claims = state.tokens.verify(&token, Scope::Watch).ok()?;
+    (claims.vid.as_deref() == Some(video_id))
+        .then_some(claims.sid)
+        .flatten()
+}
+
+/// A friendly 429 page when this visit is over the per-IP or per-video visit limit
+/// (each visit mints a watch token and a viewer session); `None` admits it.
+pub fn visit_refused(
+    state: &AppState,
+    ip: Option<crate::ratelimit::ClientIp>,
+    video_id: &str,
+) -> Option<Response> {
+    let retry = state.visits.admit(ip.map(|c| c.0), video_id).err()?;
+    tracing::warn!(video_id, "watch-page visit refused by its limit");
+    let mut page = unavailable_page(StatusCode::TOO_MANY_REQUESTS, Unavailable::Busy);
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry.max(1)));
+    Some(page)
 }
 
 /// The page served when `dist/` was not built (server-only deployments and tests).

@@ -18,6 +18,11 @@ pub enum Unavailable {
     Revoked,
     /// Past its retention, or an expired link (410).
     Expired,
+    /// Its processing failed, or it was refused (too long, not a browser's codec):
+    /// it can never be played, and its original is never served (410).
+    Unplayable,
+    /// Too many visits from this address or of this video just now (429).
+    Busy,
 }
 
 /// Languages the pages are written in; the first is the default.
@@ -102,6 +107,56 @@ fn strings(kind: Unavailable, lang: &str) -> [&'static str; 3] {
             "This video is no longer available: it was kept for a limited time.",
             "Ask the sender for a new link.",
         ],
+        (Unplayable, "es") => [
+            "Vídeo no disponible",
+            "Este vídeo no se pudo preparar para verlo.",
+            "Pide a quien lo envió que lo grabe de nuevo.",
+        ],
+        (Unplayable, "fr") => [
+            "Vidéo indisponible",
+            "Cette vidéo n’a pas pu être préparée pour la lecture.",
+            "Demandez à l’expéditeur de l’enregistrer à nouveau.",
+        ],
+        (Unplayable, "de") => [
+            "Video nicht verfügbar",
+            "Dieses Video konnte nicht zum Ansehen vorbereitet werden.",
+            "Bitten Sie den Absender, es noch einmal aufzunehmen.",
+        ],
+        (Unplayable, "pt") => [
+            "Vídeo indisponível",
+            "Não foi possível preparar este vídeo para ser visto.",
+            "Peça a quem o enviou que o grave novamente.",
+        ],
+        (Unplayable, _) => [
+            "Video unavailable",
+            "This video could not be prepared for viewing.",
+            "Ask the sender to record it again.",
+        ],
+        (Busy, "es") => [
+            "Demasiadas visitas",
+            "Este vídeo se ha abierto demasiadas veces en poco tiempo.",
+            "Espera un minuto y vuelve a abrir el enlace.",
+        ],
+        (Busy, "fr") => [
+            "Trop de visites",
+            "Cette vidéo a été ouverte trop souvent en peu de temps.",
+            "Patientez une minute, puis rouvrez le lien.",
+        ],
+        (Busy, "de") => [
+            "Zu viele Aufrufe",
+            "Dieses Video wurde in kurzer Zeit zu oft geöffnet.",
+            "Warten Sie eine Minute und öffnen Sie den Link erneut.",
+        ],
+        (Busy, "pt") => [
+            "Visitas demais",
+            "Este vídeo foi aberto vezes demais em pouco tempo.",
+            "Aguarde um minuto e abra o link novamente.",
+        ],
+        (Busy, _) => [
+            "Too many visits",
+            "This video was opened too many times in a short while.",
+            "Wait a minute, then open the link again.",
+        ],
     }
 }
 
@@ -163,7 +218,14 @@ pub async fn localize(req: Request, next: Next) -> Response {
     let text = wants_text(header_str(&req, header::ACCEPT));
     let res = next.run(req).await;
     match res.extensions().get::<UnavailableMark>() {
-        Some(UnavailableMark(kind)) => render(res.status(), *kind, lang, text),
+        Some(UnavailableMark(kind)) => {
+            let mut page = render(res.status(), *kind, lang, text);
+            if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
+                page.headers_mut()
+                    .insert(header::RETRY_AFTER, retry.clone());
+            }
+            page
+        }
         None => res,
     }
 }
@@ -227,6 +289,8 @@ mod tests {
             Unavailable::Missing,
             Unavailable::Revoked,
             Unavailable::Expired,
+            Unavailable::Unplayable,
+            Unavailable::Busy,
         ] {
             let en = strings(kind, "en");
             for lang in &LANGUAGES[1..] {

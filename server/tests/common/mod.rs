@@ -4,6 +4,7 @@
 
 pub mod genesys;
 pub mod video;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -150,6 +151,11 @@ impl Server {
     /// (its capture token, its video id).
     pub async fn completed_video(&self, conversation: &str) -> (String, String) {
         let token = self.token(conversation).await;
+        self.completed_video_with(token).await
+    }
+
+    /// A completed one-part video recorded with `token`; returns (token, video id).
+    pub async fn completed_video_with(&self, token: String) -> (String, String) {
         let up = self.create_upload(&token).await;
         let bytes = recording(PART_SIZE / 2);
         let etag = self
@@ -476,5 +482,8 @@ pub fn forge_token(secret: &str, conversation: &str, exp: u64) -> String {
         iat: exp.saturating_sub(3600),
         exp,
         jti: "forged".into(),
+        rol: Default::default(),
+        vid: None,
+        sid: None,
     })
 }

@@ -92,6 +92,9 @@ fn fixture() -> Fixture {
             iat: now,
             exp: now + 86_400,
             jti: "fuzz-watch".into(),
+            rol: Default::default(),
+            vid: Some(asset.clone()),
+            sid: Some("fuzz-session".into()),
         });
         (s, doc, token, upload, watch, asset)
     });

@@ -67,11 +67,11 @@ async fn migrations_are_versioned_and_run_once(url: &str) {
     let third = db::SqlStore::connect(url).await.unwrap();
     assert_eq!(
         again.schema_versions().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
     );
     assert_eq!(
         third.schema_versions().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
     );
 }
 

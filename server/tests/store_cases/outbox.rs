@@ -1,12 +1,16 @@
 //! Outbox cases: one delivery per endpoint, leases, settling, disabling, purging.
 
-use vidreply_server::db::{Db, EventFate, NewEvent, OutboxRow};
+use vidreply_server::db::{Db, EventFate, NewEvent, OutboxRow, lane};
 
 fn event(id: &str, at: i64, endpoints: &[&str]) -> NewEvent {
+    typed(id, "video.received", at, endpoints)
+}
+
+fn typed(id: &str, kind: &str, at: i64, endpoints: &[&str]) -> NewEvent {
     NewEvent {
         row: OutboxRow {
             id: id.into(),
-            event_type: "video.received".into(),
+            event_type: kind.into(),
             payload: r#"{"conversationId":"c-ü"}"#.into(),
             created_at: at,
         },
@@ -14,7 +18,49 @@ fn event(id: &str, at: i64, endpoints: &[&str]) -> NewEvent {
     }
 }
 
+/// Viewers' events wait in their own lane: a flood of them, older and due, is never
+/// claimed by the conversation lane's worker, and the other way round.
+async fn lanes(db: &Db) {
+    let base = 20_000_000;
+    for i in 0..30 {
+        let kind = if i % 2 == 0 {
+            "video.viewed"
+        } else {
+            "context.message"
+        };
+        db.enqueue(&typed(&format!("msg_t{i}"), kind, base + i, &["crm"]))
+            .await
+            .unwrap();
+    }
+    db.enqueue(&typed("msg_r", "video.received", base + 100, &["crm"]))
+        .await
+        .unwrap();
+    let now = base + 1_000;
+    let first = db
+        .claim_deliveries(lane::CONVERSATION, now, now + 60_000, 5)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = first.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["msg_r"],
+        "the reply is not behind 30 older viewer events"
+    );
+    let viewers = db
+        .claim_deliveries(lane::TELEMETRY, now, now + 60_000, 100)
+        .await
+        .unwrap();
+    assert_eq!(viewers.len(), 30);
+    assert!(viewers.iter().all(|d| d.id.starts_with("msg_t")));
+    for d in first.iter().chain(&viewers) {
+        db.settle_delivery(&d.id, &d.endpoint_id, 1, now, EventFate::Delivered)
+            .await
+            .unwrap();
+    }
+}
+
 pub async fn run_all(db: &Db) {
+    lanes(db).await;
     let base = 10_000_000;
     db.enqueue(&event("msg_a", base, &["crm", "bi"]))
         .await
@@ -29,13 +75,13 @@ pub async fn run_all(db: &Db) {
 
     // Nothing is due before its time.
     assert!(
-        db.claim_deliveries(base - 1, base + 60_000, 10)
+        db.claim_deliveries(lane::CONVERSATION, base - 1, base + 60_000, 10)
             .await
             .unwrap()
             .is_empty()
     );
     let claimed = db
-        .claim_deliveries(base + 5, base + 60_000, 10)
+        .claim_deliveries(lane::CONVERSATION, base + 5, base + 60_000, 10)
         .await
         .unwrap();
     let mut got: Vec<(String, String)> = claimed
@@ -54,7 +100,7 @@ pub async fn run_all(db: &Db) {
     assert_eq!(claimed[0].payload, r#"{"conversationId":"c-ü"}"#);
     // Leased: a second worker gets nothing until the lease ends.
     assert!(
-        db.claim_deliveries(base + 6, base + 60_000, 10)
+        db.claim_deliveries(lane::CONVERSATION, base + 6, base + 60_000, 10)
             .await
             .unwrap()
             .is_empty()
@@ -79,7 +125,7 @@ pub async fn run_all(db: &Db) {
 
     // Delivered ones never come back; the retried one does, at its time.
     let again = db
-        .claim_deliveries(base + 100, base + 200, 10)
+        .claim_deliveries(lane::CONVERSATION, base + 100, base + 200, 10)
         .await
         .unwrap();
     assert_eq!(again.len(), 1);

@@ -21,6 +21,7 @@ fn row(id: &str, video: &str, session: &str, kind: &str, watched: f64, at: i64) 
         .into(),
         quartile: (kind == "VIDEO_PROGRESS").then_some(50),
         received_at: at,
+        verified: 1,
     }
 }
 
@@ -77,9 +78,18 @@ pub async fn run_all(db: &Db) {
         "a session's second view queues nothing"
     );
 
+    // A session the server never served media to: kept, but no engagement.
+    let forged = TelemetryRow {
+        verified: 0,
+        ..row("t4", v, "s9", "VIDEO_START", 0.1, 300)
+    };
+    assert_eq!(db.insert_telemetry(&[forged], &[], &[]).await.unwrap(), 1);
+
     let all = db.telemetry_since(0, 0, 10).await.unwrap();
     let ids: Vec<&str> = all.iter().map(|r| r.event_id.as_str()).collect();
-    assert_eq!(ids, ["t1", "t2", "t3"]);
+    assert_eq!(ids, ["t1", "t2", "t3", "t4"]);
+    let verified: Vec<i64> = all.iter().map(|r| r.verified).collect();
+    assert_eq!(verified, [1, 1, 1, 0]);
     assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
     let first = &all[0];
     assert_eq!(
@@ -88,7 +98,7 @@ pub async fn run_all(db: &Db) {
     );
     assert_eq!(all[1].quartile, Some(50));
     let since = db.telemetry_since(200, 0, 10).await.unwrap();
-    assert_eq!(since.len(), 1);
+    assert_eq!(since.len(), 2);
     let page = db.telemetry_since(0, all[0].seq, 1).await.unwrap();
     assert_eq!(page[0].event_id, "t2");
 
@@ -106,8 +116,17 @@ pub async fn run_all(db: &Db) {
     assert_eq!((s1.max_watched, s2.max_watched), (6.0, 11.5));
     assert!(db.engagement("vid-none").await.unwrap().is_empty());
 
-    // Forgetting the video forgets its telemetry and its views: a new view counts.
+    // The evidence of media served, per video and session.
+    assert!(!db.media_session_seen(v, "s1").await.unwrap());
+    db.record_media_session(v, "s1", 5).await.unwrap();
+    db.record_media_session(v, "s1", 6).await.unwrap();
+    assert!(db.media_session_seen(v, "s1").await.unwrap());
+    assert!(!db.media_session_seen(v, "s2").await.unwrap());
+    assert!(!db.media_session_seen("vid-other", "s1").await.unwrap());
+
+    // Forgetting the video forgets its telemetry, its views and its evidence: a new view counts.
     db.delete_video(v).await.unwrap();
+    assert!(!db.media_session_seen(v, "s1").await.unwrap());
     assert!(db.telemetry_since(0, 0, 10).await.unwrap().is_empty());
     db.insert_telemetry(&[], &[view(v, "s1", "msg_view_3")], &[])
         .await

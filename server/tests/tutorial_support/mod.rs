@@ -86,21 +86,8 @@ pub async fn open(s: &Server, url: &str, user_agent: &str) -> Resp {
     s.send(req).await
 }
 
-/// The watch page's configuration, from its meta tag.
-pub fn watch_config(page: &str) -> WatchPage {
-    let start = page
-        .find("name=\"vidreply-watch\" content=\"")
-        .expect("the watch page's meta tag")
-        + "name=\"vidreply-watch\" content=\"".len();
-    let end = start + page[start..].find('"').unwrap();
-    let json = page[start..end]
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    serde_json::from_str(&json).unwrap()
-}
+#[allow(unused_imports)]
+pub use crate::common::watch::watch_config;
 
 /// A webhook receiver that verifies each delivery's Standard Webhooks signature and
 /// keeps (event type, body).

@@ -2,16 +2,20 @@
 //! It checks the token, records that the session was opened (and from what kind of
 //! device), and serves the asset's watch page in the caller's conversation and session.
 
+use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
-use super::super::watch::{Unavailable, serve_watch_page, unavailable, unavailable_page};
+use super::super::watch::{
+    Unavailable, serve_watch_page, unavailable, unavailable_page, visit_refused,
+};
 use super::{LINK_KIND, LinkClaims, channel_hint};
 use crate::clock::{unix_now, unix_now_ms};
 use crate::db::video_status;
 use crate::error::ApiError;
 use crate::extract::query_param;
+use crate::ratelimit::ClientIp;
 use crate::state::AppState;
 
 /// A tutorial link: the watch page of a tutorial asset.
@@ -36,6 +40,7 @@ use crate::state::AppState;
         (status = 403, description = "A page: the link's parameters do not match its token.", body = String, content_type = "text/html"),
         (status = 404, description = "A page: the link is not valid, or the tutorial no longer exists.", body = String, content_type = "text/html"),
         (status = 410, description = "A page: the link has expired; ask for a new one.", body = String, content_type = "text/html"),
+        (status = 429, description = "A page: too many visits from this address or of this tutorial just now (`VIDREPLY_WATCH_VISITS_*`); `Retry-After` says when to come back.", body = String, content_type = "text/html"),
     ),
 )]
 pub async fn open(
@@ -43,6 +48,7 @@ pub async fn open(
     Path(asset): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    ip: Option<Extension<ClientIp>>,
 ) -> Result<Response, ApiError> {
     let q = query.as_deref();
     let missing = || unavailable_page(StatusCode::NOT_FOUND, Unavailable::Missing);
@@ -71,6 +77,10 @@ pub async fn open(
     };
     if let Some(kind) = unavailable(&video, unix_now() as i64) {
         return Ok(unavailable_page(StatusCode::GONE, kind));
+    }
+    // Keyed by the caller's session, not the asset: one tutorial serves many callers.
+    if let Some(busy) = visit_refused(&state, ip.map(|e| e.0), &claims.ses) {
+        return Ok(busy);
     }
     let ua = headers
         .get(header::USER_AGENT)
