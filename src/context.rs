@@ -3,7 +3,7 @@
 
 use web_sys::UrlSearchParams;
 
-use crate::options::{Mode, Theme};
+use crate::options::Theme;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaptureContext {
@@ -17,7 +17,6 @@ pub struct CaptureContext {
     pub theme: Theme,
     pub countdown_s: Option<u32>,
     pub max_duration_s: Option<u32>,
-    pub mode: Mode,
 }
 
 impl CaptureContext {
@@ -55,10 +54,6 @@ impl CaptureContext {
             max_duration_s: get("maxDuration")
                 .and_then(|c| c.parse().ok())
                 .filter(|&s| s > 0),
-            mode: match get("mode").as_deref() {
-                Some("agent") => Mode::Agent,
-                _ => Mode::Customer,
-            },
         }
     }
 

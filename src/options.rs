@@ -51,6 +51,19 @@ pub enum Mode {
     Agent,
 }
 
+impl Mode {
+    /// The mode a capture token allows: the agent screens only for an agent's
+    /// token, whatever the page or its query string asks for. (The server refuses
+    /// an agent's actions to any other token anyway; this keeps the page honest.)
+    pub fn for_token(token: Option<&str>) -> Self {
+        use vidreply_core::protocol::CaptureRole;
+        match token.map(CaptureRole::of_token) {
+            Some(CaptureRole::Agent) => Self::Agent,
+            _ => Self::Customer,
+        }
+    }
+}
+
 /// What the recorder tells its page, in this order over one recording:
 /// `recordingstart`, `recordingstop`, `uploadprogress`…, then `sent` or `error`.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,7 +180,7 @@ impl RecorderOptions {
                 .min(MAX_COUNTDOWN_S),
             lang: ctx.lang.clone(),
             theme: ctx.theme,
-            mode: ctx.mode,
+            mode: Mode::for_token(ctx.token.as_deref()),
             events: Events::default(),
         }
     }

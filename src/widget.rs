@@ -40,7 +40,7 @@ export interface VidreplyOptions {
   lang?: string;
   /** "auto" follows the system's light or dark setting. Default: "auto". */
   theme?: "auto" | "light" | "dark";
-  /** "customer" records a reply; "agent" records an answer and offers to share or send it. Default: "customer". */
+  /** Ignored beyond a check of its value: the token's role decides. An agent's token (the agent frame's, or a capture link made with role "agent") records an answer and offers to share or send it; any other token records a reply. */
   mode?: "customer" | "agent";
 }
 
@@ -224,16 +224,17 @@ impl WidgetOptions {
                 )
             })?,
         };
-        let mode = match text(self.mode).map(|m| m.to_ascii_lowercase()).as_deref() {
-            None | Some("customer") => Mode::Customer,
-            Some("agent") => Mode::Agent,
-            Some(m) => {
-                return Err(bad(
-                    "mode",
-                    format!("{m:?} is not one of \"customer\", \"agent\""),
-                ));
-            }
-        };
+        // Still checked, so a typo is named; but the screens follow the token's
+        // role, never the page's word: a customer's token never shows agent screens.
+        if let Some(m) = text(self.mode).map(|m| m.to_ascii_lowercase())
+            && !matches!(m.as_str(), "customer" | "agent")
+        {
+            return Err(bad(
+                "mode",
+                format!("{m:?} is not one of \"customer\", \"agent\""),
+            ));
+        }
+        let mode = Mode::for_token(Some(&token));
         Ok(RecorderOptions {
             endpoint,
             token: Some(token),

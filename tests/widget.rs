@@ -40,7 +40,20 @@ fn options_become_recorder_options() {
     assert_eq!(o.max_duration_ms, Some(90_000));
     assert_eq!(o.countdown_s, 0);
     assert_eq!(o.lang.as_deref(), Some("pt-BR"));
-    assert_eq!((o.theme, o.mode), (Theme::Dark, Mode::Agent));
+    // The page asked for the agent screens, but the token is not an agent's.
+    assert_eq!((o.theme, o.mode), (Theme::Dark, Mode::Customer));
+    // An agent's token gets them, asked for or not.
+    let agent = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjLTEiLCJyb2wiOiJhZ2VudCJ9.sig";
+    for extra in ["", ", mode: 'customer'"] {
+        let o = parse_options(
+            js(&format!(
+                "{{endpoint: 'https://v.example.com', token: '{agent}'{extra}}}"
+            )),
+            Events::default(),
+        )
+        .unwrap();
+        assert_eq!(o.mode, Mode::Agent, "{extra}");
+    }
 
     // A base URL with a path is kept (a server behind a path prefix); defaults fill the rest.
     let o = parse_options(

@@ -8,6 +8,8 @@ import { startServer, RunningServer } from './support/server';
 import { WebhookReceiver } from './support/webhooks';
 import { GenesysStandIn } from './support/genesys-standin';
 import { axeViolations, SHOTS } from './support/a11y';
+import { captureUrl, en } from './support/capture-kit';
+import { completionOf } from './support/flow';
 import { join } from 'node:path';
 
 let server: RunningServer;
@@ -116,4 +118,40 @@ test('a frame for a conversation the agent cannot see says so and records nothin
   const frame = page.frameLocator('iframe');
   await expect(frame.locator('body')).toContainText(/not allowed|cannot|can't|403/i);
   await expect(frame.getByRole('button', { name: 'Allow camera' })).toHaveCount(0);
+});
+
+test("a customer's link asking for agent mode shows no send and cannot send", async ({ context, page }) => {
+  // The attack: a customer's capture link with `mode=agent` added to its query.
+  await context.grantPermissions(['camera', 'microphone']);
+  const { url, token } = await captureUrl(server, { mode: 'agent', countdown: '0' });
+  await page.goto(url);
+  const screen = page.locator('.vr-root');
+  await expect(page.locator('h1')).toHaveText(en('title-customer'));
+  await page.getByRole('button', { name: 'Allow camera' }).click();
+  await page.getByRole('button', { name: 'Start recording' }).click();
+  await expect(screen).toHaveAttribute('data-screen', 'recording', { timeout: 15_000 });
+  await page.waitForTimeout(1000);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  const done = completionOf(page);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(screen).toHaveAttribute('data-screen', 'sent', { timeout: 60_000 });
+  const { videoId } = await (await done).json();
+  // The customer's "Sent" screen: no share box, no channel, no send button.
+  await expect(page.getByRole('button', { name: 'Send to customer' })).toHaveCount(0);
+  await expect(page.getByLabel('Channel')).toHaveCount(0);
+  await expect(page.getByRole('textbox', { name: 'Share link' })).toHaveCount(0);
+  // And the API refuses the token's send, naming why.
+  const res = await fetch(`${server.url}/api/v1/videos/${videoId}/send`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ targetChannel: 'sms', targetAddress: '+19005550100', body: 'Your account is locked' }),
+  });
+  expect(res.status).toBe(403);
+  const err = (await res.json()).error;
+  expect(err.code).toBe('forbidden');
+  expect(err.message).toContain('agent');
+  // Nothing was queued: the video's own `video.received` (queued after the refused
+  // send, in the same lane) arrives, and no `agent.video.send` came before it.
+  await hooks.waitFor((r) => JSON.parse(r.body).videoId === videoId, 120_000);
+  expect(hooks.received.filter((r) => JSON.parse(r.body).mediaId === videoId)).toEqual([]);
 });

@@ -53,7 +53,7 @@ async function processedVideo(s: RunningServer, conversationId: string): Promise
   return { id: video.videoId, share: video.mediaUrl };
 }
 
-type Stored = { seq: number; type: string; sessionId: string; assetId: string; durationWatched: number;
+type Stored = { seq: number; verified: boolean; type: string; sessionId: string; assetId: string; durationWatched: number;
   quartile?: number; timestamp: number; eventId: string; completionStatus: string };
 
 async function stored(s: RunningServer, sessionId?: string): Promise<Stored[]> {
@@ -124,14 +124,15 @@ test.describe('watch page', () => {
     const firstPlaying = await page.evaluate(() => (window as any).__firstPlaying as number);
     expect(events[0].timestamp).toBeGreaterThanOrEqual(firstPlaying);
     for (const e of events) {
-      expect(e).toMatchObject({ assetId: video.id, sessionId: session });
+      // Verified: the server served this session the video before its events came.
+      expect(e).toMatchObject({ assetId: video.id, sessionId: session, verified: true });
       expect(e.eventId).toBeTruthy();
     }
     expect(events.at(-1)!.completionStatus).toBe('completed');
     expect(events.at(-1)!.durationWatched).toBeGreaterThanOrEqual(0.95 * SECONDS - 0.5);
 
     // Segments were fetched through our links, each redirected to a fresh signature.
-    const segs = requests.filter((r) => new RegExp(`/v/${video.id}/hls/[^/]+/seg_\\d+\\.ts$`).test(r.url()));
+    const segs = requests.filter((r) => new RegExp(`/v/${video.id}/hls/[^/]+/seg_\\d+\\.ts\\?viewer=`).test(r.url()));
     expect(segs.length).toBeGreaterThan(1);
     for (const r of requests.filter((r) => new URL(r.url()).pathname.startsWith('/storage/'))) {
       expect(new URL(r.redirectedFrom()!.url()).pathname).toMatch(new RegExp(`^/v/${video.id}/`));
@@ -206,12 +207,13 @@ test.describe('watch page', () => {
 
     test('when nothing can play, the text fallback shows', async ({ page }) => {
       await page.route(`**/v/${video.id}/hls/**`, (r) => r.abort());
-      await page.route(`**/v/${video.id}/media`, (r) => r.abort());
+      await page.route(`**/v/${video.id}/media?*`, (r) => r.abort());
       await page.goto(video.share);
       await page.getByRole('button', { name: 'Start video' }).click();
       await expect(root(page)).toHaveAttribute('data-playback', 'text', { timeout: 60_000 });
       await expect(page.getByRole('status')).toHaveText('This video cannot be played in this browser.');
-      await expect(page.getByRole('link', { name: 'Download the video instead' })).toHaveAttribute('href', `/v/${video.id}/media`);
+      await expect(page.getByRole('link', { name: 'Download the video instead' }))
+        .toHaveAttribute('href', new RegExp(`^/v/${video.id}/media\\?viewer=`));
       expect(await axeViolations(page)).toEqual([]);
     });
 
