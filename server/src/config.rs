@@ -57,10 +57,12 @@ pub struct Settings {
     /// Database URL [default: sqlite in DATA_DIR/vidreply.db].
     #[arg(long, env = "VIDREPLY_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// API key for integrations [default: generated once into DATA_DIR/api-key].
+    /// API key for integrations, at least 32 characters [default: generated once into
+    /// DATA_DIR/api-key, mode 0600].
     #[arg(long, env = "VIDREPLY_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
-    /// Secret that signs capture tokens and local URLs [default: generated into DATA_DIR].
+    /// Secret of at least 32 bytes; the keys that sign tokens and local storage URLs are
+    /// derived from it, one per purpose [default: generated once into DATA_DIR/signing-secret, mode 0600].
     #[arg(long, env = "VIDREPLY_SIGNING_SECRET", hide_env_values = true)]
     pub signing_secret: Option<String>,
 
@@ -217,8 +219,9 @@ pub struct Settings {
     )]
     pub hls_renditions: String,
 
-    /// Print a ready-to-open demo capture link on start (to stdout, never to the log).
-    #[arg(long, env = "VIDREPLY_DEMO_LINK", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Print a ready-to-open demo capture link on start (to stdout, never to the log);
+    /// `scripts/run` turns it on. Anyone who reads the output can record with it.
+    #[arg(long, env = "VIDREPLY_DEMO_LINK", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo_link: bool,
     /// Conversation the start-up demo link is bound to.
     #[arg(
