@@ -290,6 +290,16 @@ pub struct Settings {
     #[arg(long, env = "VIDREPLY_PART_TIMEOUT_SECONDS", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub part_timeout_seconds: u64,
+    /// A connection must send each request's head (request line and headers) within this
+    /// long of opening or of its previous request, or it is closed, in seconds.
+    #[arg(long, env = "VIDREPLY_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_seconds: u64,
+    /// Connections served at once; beyond it, new ones wait in the listen backlog until
+    /// one closes.
+    #[arg(long, env = "VIDREPLY_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish, in seconds.
     #[arg(long, env = "VIDREPLY_SHUTDOWN_GRACE_SECONDS", default_value_t = 25)]
     pub shutdown_grace_seconds: u64,
@@ -355,6 +365,11 @@ impl std::fmt::Debug for Settings {
             .field("genesys", &self.genesys)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("metrics_public", &self.metrics_public)
+            .field(
+                "header_read_timeout_seconds",
+                &self.header_read_timeout_seconds,
+            )
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod config_file;
 mod config_webhooks;
+pub mod connections;
 pub mod db;
 pub mod error;
 pub mod extract;
