@@ -1,6 +1,7 @@
 // The real vidreply server (release build) for the bench: a fresh data folder, a known
 // API key, and its PID so the bench can read its CPU time and peak RSS from /proc.
 import { spawn, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,8 @@ export async function startServer(env: Record<string, string> = {}, distDir = jo
   port?: number): Promise<BenchServer> {
   port ??= await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'vidreply-bench-'));
-  const apiKey = `bench-${Math.random().toString(36).slice(2)}`;
+  // The server refuses API keys shorter than 32 characters.
+  const apiKey = `bench-${randomBytes(24).toString('hex')}`;
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const child: ChildProcess = spawn(join(ROOT, 'target/release/vidreply-server'), [], {

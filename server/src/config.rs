@@ -57,10 +57,12 @@ pub struct Settings {
     /// Database URL [default: sqlite in DATA_DIR/vidreply.db].
     #[arg(long, env = "VIDREPLY_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// API key for integrations [default: generated once into DATA_DIR/api-key].
+    /// API key for integrations, at least 32 characters [default: generated once into
+    /// DATA_DIR/api-key, mode 0600].
     #[arg(long, env = "VIDREPLY_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
-    /// Secret that signs capture tokens and local URLs [default: generated into DATA_DIR].
+    /// Secret of at least 32 bytes; the keys that sign tokens and local storage URLs are
+    /// derived from it, one per purpose [default: generated once into DATA_DIR/signing-secret, mode 0600].
     #[arg(long, env = "VIDREPLY_SIGNING_SECRET", hide_env_values = true)]
     pub signing_secret: Option<String>,
 
@@ -251,8 +253,9 @@ pub struct Settings {
     )]
     pub hls_renditions: String,
 
-    /// Print a ready-to-open demo capture link on start (to stdout, never to the log).
-    #[arg(long, env = "VIDREPLY_DEMO_LINK", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Print a ready-to-open demo capture link on start (to stdout, never to the log);
+    /// `scripts/run` turns it on. Anyone who reads the output can record with it.
+    #[arg(long, env = "VIDREPLY_DEMO_LINK", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo_link: bool,
     /// Conversation the start-up demo link is bound to.
     #[arg(
@@ -321,6 +324,16 @@ pub struct Settings {
     #[arg(long, env = "VIDREPLY_PART_TIMEOUT_SECONDS", default_value_t = 600,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub part_timeout_seconds: u64,
+    /// A connection must send each request's head (request line and headers) within this
+    /// long of opening or of its previous request, or it is closed, in seconds.
+    #[arg(long, env = "VIDREPLY_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout_seconds: u64,
+    /// Connections served at once; beyond it, new ones wait in the listen backlog until
+    /// one closes.
+    #[arg(long, env = "VIDREPLY_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// On SIGTERM/SIGINT, how long in-flight requests may take to finish, in seconds.
     #[arg(long, env = "VIDREPLY_SHUTDOWN_GRACE_SECONDS", default_value_t = 25)]
     pub shutdown_grace_seconds: u64,
@@ -386,6 +399,11 @@ impl std::fmt::Debug for Settings {
             .field("genesys", &self.genesys)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("metrics_public", &self.metrics_public)
+            .field(
+                "header_read_timeout_seconds",
+                &self.header_read_timeout_seconds,
+            )
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }

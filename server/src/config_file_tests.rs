@@ -49,7 +49,7 @@ fn file_values_apply_below_flags() {
     let s = load(
         "part_size = 2048\npresign_ttl_seconds = 7\nstorage = \"local\"\n\
          webhook_schedule = [0, 1, 2]\ncors_origins = [\"https://support.example\"]\n\
-         demo_link = false\n",
+         demo_link = true\n",
         &["--presign-ttl-seconds", "9"],
     )
     .unwrap();
@@ -57,7 +57,7 @@ fn file_values_apply_below_flags() {
     assert_eq!(s.presign_ttl_seconds, 9, "flag beats file");
     assert_eq!(s.webhook_schedule, vec![0, 1, 2]);
     assert_eq!(s.cors_origins, vec!["https://support.example".to_string()]);
-    assert!(!s.demo_link);
+    assert!(s.demo_link, "file beats default");
     assert_eq!(s.max_upload_bytes, 2 * 1024 * 1024 * 1024, "default stays");
 }
 

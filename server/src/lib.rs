@@ -5,6 +5,7 @@ pub mod clock;
 pub mod config;
 pub mod config_file;
 mod config_webhooks;
+pub mod connections;
 pub mod db;
 pub mod error;
 pub mod extract;
@@ -48,12 +49,16 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .map_err(|e| format!("cannot create data folder {}: {e}", data.display()))?;
     let api_key = secrets::load_or_create(settings.api_key.as_deref(), &data, "api-key")
         .map_err(|e| format!("api key: {e}"))?;
+    let from_file = |given: &Option<String>, name: &str, e: String| match given {
+        Some(_) => e,
+        None => format!("{e} (read from {})", data.join(name).display()),
+    };
+    secrets::check_api_key(&api_key).map_err(|e| from_file(&settings.api_key, "api-key", e))?;
     let signing =
         secrets::load_or_create(settings.signing_secret.as_deref(), &data, "signing-secret")
             .map_err(|e| format!("signing secret: {e}"))?;
-    if signing.len() < 16 {
-        return Err("VIDREPLY_SIGNING_SECRET must be at least 16 characters".into());
-    }
+    secrets::check_signing_secret(&signing)
+        .map_err(|e| from_file(&settings.signing_secret, "signing-secret", e))?;
     if settings.tutorial_min_ttl_seconds > settings.tutorial_max_ttl_seconds {
         return Err(
             "VIDREPLY_TUTORIAL_MIN_TTL_SECONDS must not be above VIDREPLY_TUTORIAL_MAX_TTL_SECONDS"

@@ -1,7 +1,8 @@
 //! Prometheus metrics at `GET /metrics`, and the helpers code calls to count things.
 //!
 //! Every request is counted by route template (never the raw path: ids would make
-//! one series per upload), method and status, and timed. Domain counters that follow
+//! one series per upload), method (the seven the app answers, else `other`) and
+//! status, and timed: every label takes a bounded set of values. Domain counters that follow
 //! from an answer (an upload created, a video completed) are derived here from the
 //! route and status, so handlers stay as they are; others are one call at their site.
 
@@ -110,13 +111,28 @@ pub async fn track(req: Request, next: Next) -> Response {
         .map_or(UNMATCHED, |r| r.0.as_str())
         .to_owned();
     let status = res.status();
-    let m = method.as_str().to_owned();
-    counter!(REQUESTS, "method" => m.clone(), "route" => route.clone(), "status" => status.as_u16().to_string())
+    let m = method_label(&method);
+    counter!(REQUESTS, "method" => m, "route" => route.clone(), "status" => status.as_u16().to_string())
         .increment(1);
     histogram!(DURATION, "method" => m, "route" => route.clone())
         .record(start.elapsed().as_secs_f64());
     domain(&method, &route, status);
     res
+}
+
+/// The `method` label: the methods the app answers, and `other` for anything a
+/// client invents (each would otherwise be a series of its own).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// Domain counters that an answer implies.

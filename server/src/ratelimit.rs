@@ -22,8 +22,8 @@ use sha2::{Digest, Sha256};
 use crate::config::Settings;
 use crate::error::ApiError;
 
-/// Routes that are never limited: probes and scrapes.
-const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+/// Routes that are never limited: the probes (`/metrics` is limited like any route).
+const EXEMPT: [&str; 2] = ["/healthz", "/readyz"];
 /// Per-token limits apply under these prefixes: the uploads a capture token drives,
 /// the agent frame's exchange, which calls Genesys Cloud with the token, and the
 /// watch page's telemetry (whose beacons carry the token as `?token=`).

@@ -2,7 +2,6 @@
 //! accepting, lets in-flight requests finish (up to the grace period), then stops
 //! the background workers, which finish the round they are in.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -34,9 +33,13 @@ pub async fn serve(
             }
         }
     });
-    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
-    let mut server = tokio::spawn(std::future::IntoFuture::into_future(server));
+    let limits = crate::connections::ConnectionLimits::from_settings(&state.settings);
+    let app = crate::app(state);
+    let server = crate::connections::serve(listener, app, limits, stop.clone());
+    let mut server = tokio::spawn(async move {
+        server.await;
+        Ok(())
+    });
     let drained = tokio::select! {
         r = &mut server => Some(r),
         _ = async { stop.cancelled().await; tokio::time::sleep(grace).await } => None,

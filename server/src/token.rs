@@ -1,4 +1,5 @@
-//! Capture tokens: signed (HS256), scoped to one conversation and one purpose.
+//! Capture, watch and tutorial tokens: signed (HS256), scoped to one conversation and
+//! one purpose, each purpose with its own key.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
@@ -6,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use vidreply_core::protocol::CaptureRole;
 
 use crate::error::ApiError;
+use crate::secrets::Purpose;
 
 /// What a token lets its holder do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,9 +52,28 @@ impl Claims {
     }
 }
 
-pub struct TokenKeys {
+/// One signing key: encoding and decoding halves.
+struct Key {
     enc: EncodingKey,
     dec: DecodingKey,
+}
+
+impl Key {
+    fn new(purpose: Purpose, secret: &[u8]) -> Self {
+        let k = purpose.key(secret);
+        Self {
+            enc: EncodingKey::from_secret(&k),
+            dec: DecodingKey::from_secret(&k),
+        }
+    }
+}
+
+/// The token keys, one per purpose, each derived from the signing secret with HKDF
+/// ([`Purpose`]): a token signed for one purpose never verifies for another.
+pub struct TokenKeys {
+    capture: Key,
+    watch: Key,
+    tutorial: Key,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -61,34 +82,72 @@ impl std::fmt::Debug for TokenKeys {
     }
 }
 
+fn validation() -> Validation {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.leeway = 0;
+    v.validate_exp = true;
+    v.set_required_spec_claims(&["exp", "sub"]);
+    v
+}
+
+fn refusal(e: &jsonwebtoken::errors::Error) -> ApiError {
+    match e.kind() {
+        ErrorKind::ExpiredSignature => {
+            ApiError::TokenExpired("This link has expired. Ask for a new link.".into())
+        }
+        _ => ApiError::Unauthenticated("This link is not valid. Ask for a new link.".into()),
+    }
+}
+
 impl TokenKeys {
+    /// Derive the keys from the signing secret.
     pub fn new(secret: &[u8]) -> Self {
         Self {
-            enc: EncodingKey::from_secret(secret),
-            dec: DecodingKey::from_secret(secret),
+            capture: Key::new(Purpose::CaptureTokens, secret),
+            watch: Key::new(Purpose::WatchTokens, secret),
+            tutorial: Key::new(Purpose::TutorialTokens, secret),
         }
     }
 
+    fn key(&self, scope: Scope) -> &Key {
+        match scope {
+            Scope::Record => &self.capture,
+            Scope::Watch => &self.watch,
+        }
+    }
+
+    /// Sign claims with the key of their scope.
     pub fn issue(&self, claims: &Claims) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.enc)
+        let key = &self.key(claims.scope).enc;
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, key)
             .expect("HS256 encoding of plain claims cannot fail")
     }
 
-    /// Verify signature, expiry and scope.
+    /// Verify signature (with `scope`'s key), expiry and scope. A genuine token of
+    /// another scope is `Forbidden` (it is a real link, just not for this).
     pub fn verify(&self, token: &str, scope: Scope) -> Result<Claims, ApiError> {
-        let mut v = Validation::new(Algorithm::HS256);
-        v.leeway = 0;
-        v.validate_exp = true;
-        v.set_required_spec_claims(&["exp", "sub"]);
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.dec, &v).map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::TokenExpired("This link has expired. Ask for a new link.".into())
-                }
-                _ => {
-                    ApiError::Unauthenticated("This link is not valid. Ask for a new link.".into())
-                }
-            })?;
+        let data = match jsonwebtoken::decode::<Claims>(token, &self.key(scope).dec, &validation())
+        {
+            Ok(d) => d,
+            // Signed with another purpose's key: say what the link is, if it is one.
+            Err(e) if *e.kind() == ErrorKind::InvalidSignature => {
+                let other = [Scope::Record, Scope::Watch]
+                    .into_iter()
+                    .filter(|s| *s != scope)
+                    .find_map(|s| {
+                        match jsonwebtoken::decode::<Claims>(token, &self.key(s).dec, &validation())
+                        {
+                            Ok(d) if d.claims.scope == s => Some(ApiError::Forbidden(
+                                "This link does not allow that action.".into(),
+                            )),
+                            Err(e) if *e.kind() == ErrorKind::ExpiredSignature => Some(refusal(&e)),
+                            _ => None,
+                        }
+                    });
+                return Err(other.unwrap_or_else(|| refusal(&e)));
+            }
+            Err(e) => return Err(refusal(&e)),
+        };
         if data.claims.scope != scope {
             return Err(ApiError::Forbidden(
                 "This link does not allow that action.".into(),
@@ -97,29 +156,18 @@ impl TokenKeys {
         Ok(data.claims)
     }
 
-    /// Sign claims of another shape (tutorial links), with the same key.
+    /// Sign claims of another shape (tutorial links), with the tutorial key.
     pub fn issue_other<T: Serialize>(&self, claims: &T) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.enc)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.tutorial.enc)
             .expect("HS256 encoding of plain claims cannot fail")
     }
 
-    /// Verify signature and expiry of claims of another shape; a token of another
-    /// shape (a capture or watch token) does not decode and is not valid here.
+    /// Verify signature (with the tutorial key) and expiry of claims of another
+    /// shape; a capture or watch token is signed with another key and is not valid here.
     pub fn verify_other<T: serde::de::DeserializeOwned>(&self, token: &str) -> Result<T, ApiError> {
-        let mut v = Validation::new(Algorithm::HS256);
-        v.leeway = 0;
-        v.validate_exp = true;
-        v.set_required_spec_claims(&["exp", "sub"]);
-        jsonwebtoken::decode::<T>(token, &self.dec, &v)
+        jsonwebtoken::decode::<T>(token, &self.tutorial.dec, &validation())
             .map(|d| d.claims)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => {
-                    ApiError::TokenExpired("This link has expired. Ask for a new link.".into())
-                }
-                _ => {
-                    ApiError::Unauthenticated("This link is not valid. Ask for a new link.".into())
-                }
-            })
+            .map_err(|e| refusal(&e))
     }
 }
 
@@ -174,5 +222,87 @@ mod tests {
             other.verify(&t, Scope::Record),
             Err(ApiError::Unauthenticated(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod purpose_tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn record(exp: u64) -> Claims {
+        Claims {
+            sub: "conv-1".into(),
+            cus: None,
+            scope: Scope::Record,
+            iat: 0,
+            exp,
+            jti: "t1".into(),
+        }
+    }
+
+    fn sign_with(key: &[u8], claims: &Claims) -> String {
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(key),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_token_signed_for_one_purpose_never_verifies_for_another() {
+        let keys = TokenKeys::new(SECRET);
+        let exp = crate::clock::unix_now() + 60;
+        let rec = record(exp);
+        let watch = Claims {
+            scope: Scope::Watch,
+            ..record(exp)
+        };
+        // The purposes' own keys verify their own tokens.
+        let genuine = sign_with(&Purpose::CaptureTokens.key(SECRET), &rec);
+        assert_eq!(keys.verify(&genuine, Scope::Record).unwrap(), rec);
+        let genuine = sign_with(&Purpose::WatchTokens.key(SECRET), &watch);
+        assert_eq!(keys.verify(&genuine, Scope::Watch).unwrap(), watch);
+        // Record claims under any other key (the raw secret is what one key for
+        // everything used to be) are not a capture token.
+        for key in [
+            Purpose::WatchTokens.key(SECRET).to_vec(),
+            Purpose::TutorialTokens.key(SECRET).to_vec(),
+            Purpose::LocalStorageUrls.key(SECRET).to_vec(),
+            SECRET.to_vec(),
+        ] {
+            let t = sign_with(&key, &rec);
+            assert!(
+                matches!(
+                    keys.verify(&t, Scope::Record),
+                    Err(ApiError::Unauthenticated(_))
+                ),
+                "record claims under a foreign key verified"
+            );
+            let t = sign_with(&key, &watch);
+            if key != Purpose::WatchTokens.key(SECRET) {
+                assert!(matches!(
+                    keys.verify(&t, Scope::Watch),
+                    Err(ApiError::Unauthenticated(_))
+                ));
+            }
+        }
+        // Capture-shaped claims signed as a tutorial link are not a capture token,
+        // and a capture token is not a tutorial link.
+        let as_tutorial = keys.issue_other(&rec);
+        assert!(matches!(
+            keys.verify(&as_tutorial, Scope::Record),
+            Err(ApiError::Unauthenticated(_))
+        ));
+        let capture = keys.issue(&rec);
+        assert!(matches!(
+            keys.verify_other::<Claims>(&capture),
+            Err(ApiError::Unauthenticated(_))
+        ));
+        assert_eq!(keys.verify_other::<Claims>(&as_tutorial).unwrap(), rec);
+        let watch_token = keys.issue(&watch);
+        assert!(keys.verify_other::<Claims>(&watch_token).is_err());
     }
 }

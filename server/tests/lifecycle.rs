@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const API_KEY: &str = "lifecycle-api-key-93c1f0aa";
+const API_KEY: &str = "lifecycle-api-key-93c1f0aa-0123456789ab";
 const SECRET: &str = "lifecycle-signing-secret-0123456789";
 const WEBHOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 const PART: usize = 1024;

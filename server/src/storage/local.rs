@@ -2,7 +2,8 @@
 //!
 //! Layout under `root`: `objects/<key>` for finished videos, and
 //! `multipart/<upload id>/<part number>` (+ `.etag`) for parts in progress.
-//! Part URLs point back at this server and carry an HMAC signature and expiry.
+//! Part URLs point back at this server and carry an HMAC signature and expiry, made
+//! with a key of their own derived from the signing secret.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
@@ -55,12 +56,11 @@ fn safe_rel(rel: &str) -> Option<PathBuf> {
 }
 
 impl LocalStore {
-    pub fn new(root: PathBuf, base: Url, secret: &[u8]) -> Self {
-        Self {
-            root,
-            base,
-            secret: secret.to_vec(),
-        }
+    /// URLs are signed with the signing secret's key for local storage URLs only.
+    pub fn new(root: PathBuf, base: Url, signing_secret: &[u8]) -> Self {
+        let key = crate::secrets::Purpose::LocalStorageUrls.key(signing_secret);
+        let secret = key.to_vec();
+        Self { root, base, secret }
     }
 
     fn mac(&self, msg: &str) -> String {
@@ -406,3 +406,7 @@ impl ObjectStore for LocalStore {
         tokio::fs::remove_file(&probe).await.map_err(io)
     }
 }
+
+#[cfg(test)]
+#[path = "local_tests.rs"]
+mod tests;

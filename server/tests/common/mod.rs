@@ -26,7 +26,7 @@ use vidreply_core::protocol::{
 use vidreply_server::token::{Claims, Scope, TokenKeys};
 use vidreply_server::{AppState, Settings, app, build_state};
 
-pub const API_KEY: &str = "test-api-key-5f1c2a9e";
+pub const API_KEY: &str = "test-api-key-5f1c2a9e-0123456789abcdef";
 pub const SECRET: &str = "test-signing-secret-0123456789abcdef";
 pub const PUBLIC_URL: &str = "http://127.0.0.1:8080/";
 pub const PART_SIZE: usize = 1024;

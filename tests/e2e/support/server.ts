@@ -1,5 +1,6 @@
 // Start the real vidreply server (release build) on a free port with a fresh data folder.
 import { spawn, execFileSync, ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,7 +38,8 @@ export interface RunningServer {
 export async function startServer(backend: Backend, env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `vidreply-e2e-${backend}-`));
-  const apiKey = `test-api-key-${Math.random().toString(36).slice(2)}`;
+  // The server refuses API keys shorter than 32 characters.
+  const apiKey = `test-api-key-${randomBytes(24).toString('hex')}`;
   // The production shape: S3 for video and PostgreSQL for state, by settings only.
   const s3: Record<string, string> = backend === 's3' ? {
     VIDREPLY_STORAGE: 's3',
