@@ -239,6 +239,9 @@ mod purpose_tests {
             iat: 0,
             exp,
             jti: "t1".into(),
+            rol: CaptureRole::Customer,
+            vid: None,
+            sid: None,
         }
     }
 
