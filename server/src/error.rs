@@ -45,6 +45,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("Too many requests; retry in {retry_after_secs} s.")]
     RateLimited { retry_after_secs: u64 },
+    /// A per-token quota (open uploads, stored bytes) is used up; the message names it.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The server took too long to answer (a slow database or store).
     #[error("{0}")]
     Timeout(String),
@@ -96,6 +99,7 @@ impl ApiError {
                 ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
             }
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            QuotaExceeded(_) => ("quota_exceeded", StatusCode::TOO_MANY_REQUESTS),
             Timeout(_) => ("timeout", StatusCode::GATEWAY_TIMEOUT),
             RequestTimeout(_) => ("timeout", StatusCode::REQUEST_TIMEOUT),
             NotReady(_) => ("not_ready", StatusCode::SERVICE_UNAVAILABLE),

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod config;
 pub mod config_file;
+pub mod config_limits;
 mod config_webhooks;
 pub mod db;
 pub mod error;
@@ -59,6 +60,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
                 .into(),
         );
     }
+    settings.quotas.check(settings.max_upload_bytes)?;
     let db_url = settings
         .database_url
         .clone()

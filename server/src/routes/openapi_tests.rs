@@ -16,6 +16,7 @@ fn every_error() -> Vec<ApiError> {
         ApiError::RateLimited {
             retry_after_secs: 1,
         },
+        ApiError::QuotaExceeded(String::new()),
         ApiError::Timeout(String::new()),
         ApiError::RequestTimeout(String::new()),
         ApiError::NotReady(String::new()),
@@ -44,6 +45,7 @@ fn every_error() -> Vec<ApiError> {
             | ApiError::TokenExpired(_)
             | ApiError::TokenRevoked(_)
             | ApiError::RateLimited { .. }
+            | ApiError::QuotaExceeded(_)
             | ApiError::Timeout(_)
             | ApiError::RequestTimeout(_)
             | ApiError::NotReady(_)
