@@ -1,7 +1,7 @@
 //! Settings that bound what one capture link can store and what one video can
 //! cost to process (flattened into [`crate::config::Settings`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Per-capture-token upload quotas (`routes::uploads`).
 #[derive(Debug, Clone, clap::Args)]
@@ -93,6 +93,45 @@ impl MediaLimits {
     /// Where work folders go.
     pub fn work_root(&self) -> PathBuf {
         self.work_dir.clone().unwrap_or_else(std::env::temp_dir)
+    }
+
+    /// Keep what ffmpeg is given apart from what it must never read: the work
+    /// folder may not lie inside `data_dir`, and `data_dir` (secrets, database,
+    /// videos) is made reachable by its owner only (mode 0700).
+    pub fn seal_data_dir(&self, data_dir: &Path) -> Result<(), String> {
+        use std::os::unix::fs::PermissionsExt;
+        let work = self.work_root();
+        std::fs::create_dir_all(&work)
+            .map_err(|e| format!("cannot create work folder {}: {e}", work.display()))?;
+        let canon = |p: &Path| {
+            p.canonicalize()
+                .map_err(|e| format!("cannot resolve {}: {e}", p.display()))
+        };
+        let (data, work) = (canon(data_dir)?, canon(&work)?);
+        if work.starts_with(&data) {
+            return Err(format!(
+                "VIDREPLY_WORK_DIR ({}) must not be inside VIDREPLY_DATA_DIR ({}): ffmpeg \
+                 works there and must not reach the server's secrets or database",
+                work.display(),
+                data.display()
+            ));
+        }
+        let mode = std::fs::metadata(&data)
+            .map_err(|e| format!("data folder {}: {e}", data.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).map_err(
+                |e| {
+                    format!(
+                        "cannot make data folder {} private (0700): {e}",
+                        data.display()
+                    )
+                },
+            )?;
+            tracing::info!(data_dir = %data.display(), "data folder made private (mode 0700)");
+        }
+        Ok(())
     }
 }
 

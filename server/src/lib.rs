@@ -61,6 +61,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         );
     }
     settings.quotas.check(settings.max_upload_bytes)?;
+    settings.media_limits.seal_data_dir(&data)?;
     let db_url = settings
         .database_url
         .clone()
