@@ -21,6 +21,7 @@
 
 mod hls;
 mod limits;
+mod outputs;
 mod packets;
 mod probe;
 mod sandbox;
@@ -32,6 +33,8 @@ use std::time::Duration;
 
 pub use hls::{Rendition, Variant, plan_ladder};
 pub use limits::{AUDIO_CODECS, Limits, VIDEO_CODECS};
+pub use outputs::content_type;
+use outputs::{clear_outputs, collect_files, output_file};
 pub use probe::{Probe, probe, sniff};
 pub use sandbox::{Sandbox, drop_to_if_root};
 
@@ -287,77 +290,6 @@ async fn process_into(
         variants,
         files,
     })
-}
-
-/// Remove what a previous run may have left: our three outputs only.
-async fn clear_outputs(out_dir: &Path) -> Result<(), MediaError> {
-    for name in [MP4_NAME, POSTER_NAME] {
-        let p = out_dir.join(name);
-        match tokio::fs::remove_file(&p).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(MediaError::io(format!("removing {}", p.display()), e));
-            }
-            _ => {}
-        }
-    }
-    let hls = out_dir.join(HLS_DIR);
-    match tokio::fs::remove_dir_all(&hls).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(MediaError::io(format!("removing {}", hls.display()), e))
-        }
-        _ => Ok(()),
-    }
-}
-
-async fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), MediaError> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut rd = tokio::fs::read_dir(&d)
-            .await
-            .map_err(|e| MediaError::io(format!("listing {}", d.display()), e))?;
-        while let Some(entry) = rd
-            .next_entry()
-            .await
-            .map_err(|e| MediaError::io(format!("listing {}", d.display()), e))?
-        {
-            let kind = entry
-                .file_type()
-                .await
-                .map_err(|e| MediaError::io(format!("listing {}", d.display()), e))?;
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                out.push(entry.path());
-            }
-        }
-    }
-    Ok(())
-}
-
-fn output_file(out_dir: &Path, path: &Path) -> OutputFile {
-    let rel = path.strip_prefix(out_dir).unwrap_or(path);
-    let key = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
-    OutputFile {
-        content_type: content_type(&key),
-        key,
-        path: path.to_path_buf(),
-    }
-}
-
-/// Content type of an output, by extension (what object storage should serve).
-pub fn content_type(key: &str) -> &'static str {
-    match key.rsplit('.').next().unwrap_or("") {
-        "mp4" => "video/mp4",
-        "jpg" | "jpeg" => "image/jpeg",
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "ts" => "video/mp2t",
-        "m4s" => "video/iso.segment",
-        _ => "application/octet-stream",
-    }
 }
 
 #[cfg(test)]

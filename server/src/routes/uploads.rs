@@ -26,6 +26,8 @@ mod complete;
 mod parts;
 pub mod quota;
 
+pub(crate) use quota::discard;
+
 /// Start an upload for the token's conversation.
 ///
 /// The answer says how to cut the recording into parts (`partSize`), how many to send
@@ -99,24 +101,7 @@ pub async fn create(
         token_id: Some(claims.jti.clone()),
         declared_bytes: req.total_bytes.map(|b| b as i64),
     };
-    if !state
-        .db
-        .insert_upload_within(&row, &quota::of(&state))
-        .await?
-    {
-        // Another create of this link got the last room first: undo ours.
-        if let Err(e) = state
-            .store
-            .abort(&row.object_key, &row.storage_upload_id)
-            .await
-        {
-            tracing::warn!(error = %e, "could not abort a refused upload's storage; the sweep will");
-        }
-        quota::check(&state, &claims.jti, req.total_bytes).await?;
-        return Err(ApiError::QuotaExceeded(
-            "This link's upload quota is used up; finish or cancel an open upload first.".into(),
-        ));
-    }
+    quota::insert(&state, &row, req.total_bytes).await?;
     tracing::info!(upload_id = %row.id, backend = state.store.name(), "upload created");
     Ok((
         StatusCode::CREATED,
@@ -335,24 +320,6 @@ pub async fn abort(
     discard(&state, &upload).await?;
     tracing::info!(upload_id = %upload.id, "upload aborted");
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Drop everything an upload that ends without a video left in storage: its
-/// parts, and every object under its video's prefix (the poster, an assembled
-/// original).
-pub(crate) async fn discard(
-    state: &AppState,
-    upload: &UploadRow,
-) -> Result<(), crate::storage::StorageError> {
-    state
-        .store
-        .abort(&upload.object_key, &upload.storage_upload_id)
-        .await?;
-    state
-        .store
-        .delete_prefix(&crate::processing::video_prefix(&upload.video_id))
-        .await?;
-    Ok(())
 }
 
 /// Where a video stands: `processing`, `ready`, or `failed` with a code and message

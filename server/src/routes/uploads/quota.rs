@@ -1,11 +1,12 @@
-//! What one capture link may hold: open uploads and bytes (`VIDREPLY_TOKEN_MAX_*`).
+//! What one capture link may hold: open uploads and bytes (`VIDREPLY_TOKEN_MAX_*`);
+//! and what an upload that ends without a video leaves in storage: nothing.
 //!
 //! An open upload counts what it may still hold (its `totalBytes`, else the
 //! largest upload), because sign refuses parts past that; a completed one counts
 //! its real size; a cancelled one nothing. So every check happens when an upload
 //! is created: a quota never stops an upload that is already open from finishing.
 
-use crate::db::{TokenUsage, UploadQuota};
+use crate::db::{TokenUsage, UploadQuota, UploadRow};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -32,6 +33,49 @@ pub async fn check(state: &AppState, jti: &str, declared: Option<u64>) -> Result
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Record `row` if its link stays within its quotas (checked in the same step);
+/// otherwise undo its storage side and refuse, naming the quota.
+pub async fn insert(
+    state: &AppState,
+    row: &UploadRow,
+    declared: Option<u64>,
+) -> Result<(), ApiError> {
+    if state.db.insert_upload_within(row, &of(state)).await? {
+        return Ok(());
+    }
+    // Another create of this link got the last room first: undo ours.
+    if let Err(e) = state
+        .store
+        .abort(&row.object_key, &row.storage_upload_id)
+        .await
+    {
+        tracing::warn!(error = %e, "could not abort a refused upload's storage; the sweep will");
+    }
+    let jti = row.token_id.as_deref().unwrap_or_default();
+    check(state, jti, declared).await?;
+    Err(ApiError::QuotaExceeded(
+        "This link's upload quota is used up; finish or cancel an open upload first.".into(),
+    ))
+}
+
+/// Drop everything an upload that ends without a video left in storage: its
+/// parts, and every object under its video's prefix (the poster, an assembled
+/// original).
+pub(crate) async fn discard(
+    state: &AppState,
+    upload: &UploadRow,
+) -> Result<(), crate::storage::StorageError> {
+    state
+        .store
+        .abort(&upload.object_key, &upload.storage_upload_id)
+        .await?;
+    state
+        .store
+        .delete_prefix(&crate::processing::video_prefix(&upload.video_id))
+        .await?;
+    Ok(())
 }
 
 /// Why an upload that may hold `declared` bytes does not fit, if it does not.
