@@ -371,6 +371,27 @@ mod tests {
         assert_eq!(s, "input.webm: Invalid data");
     }
 
+    #[tokio::test]
+    async fn output_is_read_within_its_budget_and_line_cap() {
+        let mut got = Vec::new();
+        let r = read_lines(&b"a\nbb\nccc\n"[..], 5, true, |l| got.push(l.to_string()));
+        assert!(!r.await.unwrap(), "past the budget");
+        assert_eq!(got, ["a", "bb"]);
+        let long = vec![b'x'; LINE_CAP + 10];
+        let mut lens = Vec::new();
+        assert!(
+            !read_lines(&long[..], u64::MAX, true, |l| lens.push(l.len()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            read_lines(&long[..], u64::MAX, false, |l| lens.push(l.len()))
+                .await
+                .unwrap()
+        );
+        assert_eq!(lens, [LINE_CAP], "strict drops it, lenient cuts it");
+    }
+
     #[test]
     fn long_lines_are_capped() {
         let long = "x".repeat(1000);
