@@ -126,13 +126,16 @@ impl Api {
         self.json("POST", "/uploads", Some(&req)).await
     }
 
+    /// Sign part URLs, each for a body of exactly the size at its place in `sizes`.
     pub async fn sign(
         &self,
         upload_id: &str,
         parts: Vec<u32>,
+        sizes: Vec<u64>,
     ) -> Result<SignPartsResponse, Failure> {
         let req = SignPartsRequest {
             part_numbers: parts,
+            part_sizes: sizes,
         };
         self.json("POST", &format!("/uploads/{upload_id}/sign"), Some(&req))
             .await

@@ -9,8 +9,8 @@ use crate::api::put_part;
 use crate::upload::{sleep_until, when_online};
 
 impl Loop {
-    /// The journal's upload could not be listed: gone (404/410) means start a new
-    /// one; already complete (409) means ask for the finished video; anything else
+    /// The journal's upload could not be listed: gone (404/410) or another link's
+    /// (403) means start a new one; already complete (409) means ask for the finished video; anything else
     /// is worth another try on the same upload.
     pub(super) fn listing_failed(&mut self, f: Failure) -> Result<Vec<Command>, String> {
         let status = match &f {
@@ -18,7 +18,10 @@ impl Loop {
             _ => None,
         };
         match status {
-            Some(404 | 410) => {
+            // 403: the upload was started through another link (a token acts only
+            // on its own uploads); the journal still holds every byte, so send
+            // them again through a new upload of this link.
+            Some(403 | 404 | 410) => {
                 self.meta.upload = None;
                 self.create();
             }
@@ -56,10 +59,10 @@ impl Loop {
         let id = upload.upload_id.clone();
         let api = self.api.clone();
         match cmd {
-            Command::Sign { parts } => self.post(async move {
+            Command::Sign { parts, sizes } => self.post(async move {
                 Msg::Up(
                     g,
-                    match api.sign(&id, parts).await {
+                    match api.sign(&id, parts, sizes).await {
                         Ok(r) => Event::Signed { parts: r.parts },
                         Err(failure) => Event::SignFailed { failure },
                     },

@@ -115,6 +115,13 @@ pub struct SignPartsRequest {
     /// Part numbers to sign, 1 to 10000, at most 100 at once.
     #[cfg_attr(feature = "openapi", schema(schema_with = part_numbers_schema))]
     pub part_numbers: Vec<u32>,
+    /// The bytes each part will hold, in the order of `partNumbers` (1 to `partSize`).
+    /// Each URL is signed for exactly that many bytes: S3 refuses a PUT of any other
+    /// length. Left out, every part is signed for `partSize` bytes (or what is left
+    /// of the upload's limit), so the shorter last part needs its size here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub part_sizes: Vec<u64>,
 }
 
 #[cfg(feature = "openapi")]

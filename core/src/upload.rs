@@ -367,7 +367,7 @@ impl Uploader {
                         });
                     }
                 }
-                _ => need_sign.push(n),
+                _ => need_sign.push((n, len)),
             }
         }
         self.side_request(now, &mut soonest, need_sign, out);
@@ -380,7 +380,7 @@ impl Uploader {
         &mut self,
         now: u64,
         soonest: &mut impl FnMut(u64),
-        mut need_sign: Vec<u32>,
+        mut need_sign: Vec<(u32, u64)>,
         out: &mut Vec<Command>,
     ) {
         if let Side::Backoff { until_ms } = self.sign {
@@ -393,7 +393,8 @@ impl Uploader {
         if !need_sign.is_empty() && self.sign == Side::Idle {
             need_sign.truncate(self.cfg.parallelism * 2);
             self.sign = Side::InFlight;
-            out.push(Command::Sign { parts: need_sign });
+            let (parts, sizes) = need_sign.into_iter().unzip();
+            out.push(Command::Sign { parts, sizes });
         }
         let all_done = self
             .parts

@@ -18,7 +18,8 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
     let mut wake: Option<u64> = None;
     let mut waiting_online = false;
     let mut recorded = 0u64;
-    let mut urls: std::collections::HashMap<String, u64> = Default::default();
+    // Each URL: when it expires, and how many bytes it was signed for.
+    let mut urls: std::collections::HashMap<String, (u64, u64)> = Default::default();
     for _step in 0..20_000 {
         let mut events = Vec::new();
         let idle = pending.is_empty() && wake.is_none() && !waiting_online;
@@ -43,12 +44,13 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                 _ => Failure::Offline,
             };
             events.push(match cmd {
-                Command::Sign { parts } if !fail => Event::Signed {
+                Command::Sign { parts, sizes } if !fail => Event::Signed {
                     parts: parts
                         .iter()
-                        .map(|&n| {
+                        .zip(&sizes)
+                        .map(|(&n, &size)| {
                             let url = format!("u{n}-{now}");
-                            urls.insert(url.clone(), now + ttl);
+                            urls.insert(url.clone(), (now + ttl, size));
                             SignedPart {
                                 part_number: n,
                                 url,
@@ -59,7 +61,13 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                         .collect(),
                 },
                 Command::Sign { .. } => Event::SignFailed { failure },
-                Command::Put { part, url, .. } if urls[&url] < now => Event::PartFailed {
+                Command::Put { len, ref url, .. } if urls[url].1 != len => {
+                    panic!(
+                        "a PUT of {len} bytes to a URL signed for {} bytes",
+                        urls[url].1
+                    )
+                }
+                Command::Put { part, url, .. } if urls[&url].0 < now => Event::PartFailed {
                     part,
                     failure: status(403, "Request has expired"),
                 },

@@ -61,13 +61,23 @@ fn plans_parts_and_completes_in_order() {
     let mut u = Uploader::new(cfg(5 * MIB, 2), 1);
     assert_eq!(
         u.handle(Event::Recorded { total: 12 * MIB }, 0),
-        vec![Command::Sign { parts: vec![1, 2] }]
+        vec![Command::Sign {
+            parts: vec![1, 2],
+            sizes: vec![5 * MIB, 5 * MIB]
+        }]
     );
     let c = u.handle(signed(&[1, 2], 60_000), 0);
     assert_eq!(puts(&c), vec![(1, 0, 5 * MIB), (2, 5 * MIB, 5 * MIB)]);
     // The tail is planned only when the recording finishes.
     let c = u.handle(Event::RecordingFinished, 0);
-    assert_eq!(c, vec![Command::Sign { parts: vec![3] }]);
+    // The tail is the rest of the recording: its URL is signed for that many bytes.
+    assert_eq!(
+        c,
+        vec![Command::Sign {
+            parts: vec![3],
+            sizes: vec![2 * MIB]
+        }]
+    );
     let c = u.handle(signed(&[3], 60_000), 0);
     assert!(puts(&c).is_empty(), "parallelism 2 is respected");
     let c = u.handle(
@@ -118,7 +128,10 @@ fn tus_style_script_500_503_expired_then_success() {
     u.handle(Event::Recorded { total: 50 }, 0);
     assert_eq!(
         u.handle(Event::RecordingFinished, 0),
-        vec![Command::Sign { parts: vec![1] }]
+        vec![Command::Sign {
+            parts: vec![1],
+            sizes: vec![50]
+        }]
     );
     assert_eq!(puts(&u.handle(signed(&[1], 600_000), 0)), vec![(1, 0, 50)]);
 
@@ -161,7 +174,13 @@ fn tus_style_script_500_503_expired_then_success() {
         },
         3_000,
     );
-    assert_eq!(c, vec![Command::Sign { parts: vec![1] }]);
+    assert_eq!(
+        c,
+        vec![Command::Sign {
+            parts: vec![1],
+            sizes: vec![50]
+        }]
+    );
     assert_eq!(
         puts(&u.handle(signed(&[1], 600_000), 3_000)),
         vec![(1, 0, 50)]
@@ -309,7 +328,13 @@ fn url_near_expiry_is_resigned_before_use() {
         },
         4_500,
     );
-    assert!(c.contains(&Command::Sign { parts: vec![2] }), "{c:?}");
+    assert!(
+        c.contains(&Command::Sign {
+            parts: vec![2],
+            sizes: vec![10]
+        }),
+        "{c:?}"
+    );
 }
 
 #[test]
@@ -333,7 +358,8 @@ fn resume_sends_only_what_the_server_lacks() {
     assert_eq!(
         u.handle(Event::Recorded { total: 35 }, 0),
         vec![Command::Sign {
-            parts: vec![1, 2, 3]
+            parts: vec![1, 2, 3],
+            sizes: vec![10, 10, 10]
         }]
     );
     assert!(
@@ -351,7 +377,13 @@ fn resume_sends_only_what_the_server_lacks() {
     assert_eq!(u.confirmed_bytes(), 20);
     let c = u.handle(signed(&[1, 2, 3], 600_000), 0);
     assert_eq!(puts(&c), vec![(2, 10, 10)]);
-    assert!(c.contains(&Command::Sign { parts: vec![4] }), "{c:?}");
+    assert!(
+        c.contains(&Command::Sign {
+            parts: vec![4],
+            sizes: vec![5]
+        }),
+        "{c:?}"
+    );
     assert_eq!(puts(&u.handle(signed(&[4], 600_000), 0)), vec![(4, 30, 5)]);
     u.handle(
         Event::PartUploaded {
@@ -469,7 +501,13 @@ fn part_missing_on_complete_relists_and_resends_only_that_part() {
         },
         20,
     );
-    assert_eq!(c, vec![Command::Sign { parts: vec![2, 3] }]);
+    assert_eq!(
+        c,
+        vec![Command::Sign {
+            parts: vec![2, 3],
+            sizes: vec![10, 5]
+        }]
+    );
     let c = u.handle(signed(&[2, 3], 600_000), 20);
     assert_eq!(puts(&c), vec![(2, 10, 10), (3, 20, 5)]);
     u.handle(

@@ -69,8 +69,9 @@ pub enum Event {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Ask the server for fresh URLs for these parts.
-    Sign { parts: Vec<u32> },
+    /// Ask the server for fresh URLs for these parts, each holding the bytes at the
+    /// same place in `sizes` (URLs are signed for a part's exact length).
+    Sign { parts: Vec<u32>, sizes: Vec<u64> },
     /// PUT bytes `offset..offset+len` of the recording to `url`.
     Put {
         part: u32,

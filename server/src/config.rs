@@ -173,6 +173,9 @@ pub struct Settings {
     /// How long an unfinished upload may be resumed, in seconds.
     #[arg(long, env = "VIDREPLY_UPLOAD_TTL_SECONDS", default_value_t = 86400)]
     pub upload_ttl_seconds: u64,
+    // What one capture link may store (`crate::config_limits`).
+    #[command(flatten)]
+    pub quotas: crate::config_limits::UploadQuotas,
 
     /// Endpoint that receives `video.received` (Standard Webhooks signed).
     #[arg(long, env = "VIDREPLY_WEBHOOK_URL")]
@@ -252,6 +255,9 @@ pub struct Settings {
         default_value = "360:800,720:2500"
     )]
     pub hls_renditions: String,
+    // What one video may cost to process, and the ffmpeg sandbox (`crate::config_limits`).
+    #[command(flatten)]
+    pub media_limits: crate::config_limits::MediaLimits,
 
     /// Print a ready-to-open demo capture link on start (to stdout, never to the log);
     /// `scripts/run` turns it on. Anyone who reads the output can record with it.
@@ -391,6 +397,8 @@ impl std::fmt::Debug for Settings {
             .field("part_size", &self.part_size)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("presign_ttl_seconds", &self.presign_ttl_seconds)
+            .field("quotas", &self.quotas)
+            .field("media_limits", &self.media_limits)
             .field("watch_token_ttl_seconds", &self.watch_token_ttl_seconds)
             .field("tutorial_min_ttl_seconds", &self.tutorial_min_ttl_seconds)
             .field("tutorial_max_ttl_seconds", &self.tutorial_max_ttl_seconds)

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod config;
 pub mod config_file;
+pub mod config_limits;
 mod config_webhooks;
 pub mod connections;
 pub mod db;
@@ -65,6 +66,8 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
                 .into(),
         );
     }
+    settings.quotas.check(settings.max_upload_bytes)?;
+    settings.media_limits.seal_data_dir(&data)?;
     let db_url = settings
         .database_url
         .clone()

@@ -12,7 +12,7 @@ use crate::storage::StorageError;
 /// How a job attempt ended badly.
 #[derive(Debug)]
 pub enum JobError {
-    /// Worth another attempt (storage down, ffmpeg crashed or timed out).
+    /// Worth another attempt (storage down, ffmpeg crashed).
     Retryable(String),
     /// The input can never be processed; the video is marked failed with this code.
     Permanent { code: &'static str, message: String },
@@ -36,13 +36,28 @@ impl From<sqlx::Error> for JobError {
     }
 }
 
-/// The media settings from the server's settings.
+/// The media settings from the server's settings. ffmpeg runs as
+/// `VIDREPLY_FFMPEG_RUN_AS` only when the server runs as root.
 pub fn media_settings(s: &crate::config::Settings) -> Result<media::MediaSettings, String> {
+    let m = &s.media_limits;
     Ok(media::MediaSettings {
         ffmpeg: s.ffmpeg.clone(),
         ffprobe: s.ffprobe.clone(),
         renditions: media::Rendition::parse_list(&s.hls_renditions)?,
         timeout: std::time::Duration::from_secs(s.processing_timeout_seconds),
+        limits: media::Limits {
+            max_pixels: m.max_video_pixels,
+            max_side: m.max_video_side,
+            max_frame_rate: f64::from(m.max_frame_rate),
+            max_duration: Some(std::time::Duration::from_secs(s.max_duration_seconds)),
+        },
+        sandbox: media::Sandbox {
+            threads: m.ffmpeg_threads,
+            cpu_seconds: m.ffmpeg_cpu_seconds,
+            memory_bytes: m.ffmpeg_memory_bytes,
+            run_as: media::drop_to_if_root(m.ffmpeg_run_as),
+            probe_output_max: m.probe_output_max_bytes,
+        },
         ..Default::default()
     })
 }
@@ -60,30 +75,23 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
     if video.status != video_status::PROCESSING {
         return Ok(());
     }
-    let work = state
-        .work_dir()
-        .await
-        .map_err(|e| JobError::Retryable(format!("work folder: {e}")))?;
+    // A folder of the job's own, outside DATA_DIR, the only one ffmpeg is given.
+    let work_error = |e: std::io::Error| JobError::Retryable(format!("work folder: {e}"));
+    let work = state.work_dir().await.map_err(work_error)?;
     let ext = video.object_key.rsplit('.').next().unwrap_or("bin");
     let input = work.path().join(format!("original.{ext}"));
     state.store.download(&video.object_key, &input).await?;
+    let sandbox = &state.media.sandbox;
+    sandbox
+        .give(work.path())
+        .and_then(|()| sandbox.give(&input))
+        .map_err(work_error)?;
     let out = work.path().join("out");
     let want_poster = video.poster_key.is_none();
     let done = match media::process(&state.media, &input, &out, want_poster).await {
         Ok(done) => done,
         Err(e) => return Err(media_failure(state, &video, e).await),
     };
-    let max_ms = state.settings.max_duration_seconds as i64 * 1000;
-    if done.duration_ms as i64 > max_ms {
-        return Err(JobError::Permanent {
-            code: "too_long",
-            message: format!(
-                "The video lasts {} s; the limit is {} s.",
-                done.duration_ms / 1000,
-                max_ms / 1000
-            ),
-        });
-    }
     let prefix = video_prefix(&video.id);
     let mut processed = Processed {
         duration_ms: done.duration_ms as i64,
@@ -129,10 +137,18 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
     Ok(())
 }
 
-/// A refused input is deleted (it is not a video we will keep); the rest may be retried.
+/// A refused input is deleted (it is not a video we will keep); a video too long
+/// or too slow to process fails for good but is kept until retention; the rest
+/// may be retried.
 async fn media_failure(state: &AppState, video: &VideoRow, e: MediaError) -> JobError {
     if e.retryable() {
         return JobError::Retryable(e.to_string());
+    }
+    if !e.refuses_input() {
+        return JobError::Permanent {
+            code: e.code(),
+            message: e.to_string(),
+        };
     }
     if let Err(del) = state.store.delete_prefix(&video_prefix(&video.id)).await {
         tracing::warn!(video_id = %video.id, error = %del, "could not delete a refused upload; retention will");

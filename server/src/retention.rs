@@ -1,5 +1,5 @@
 //! Retention: forget expired videos (objects, renditions, rows, events) and abort
-//! uploads abandoned for longer than a day. The clock is passed in, so tests can
+//! uploads abandoned for longer than a day (their parts and their poster). The clock is passed in, so tests can
 //! run a purge "next month" without waiting for it.
 
 use std::time::Duration;
@@ -55,10 +55,8 @@ pub async fn purge(state: &AppState, now_s: i64) -> Result<PurgeReport, PurgeErr
             break;
         }
         for u in stale {
-            state
-                .store
-                .abort(&u.object_key, &u.storage_upload_id)
-                .await?;
+            // Its parts and everything under its prefix (a poster sent while open).
+            crate::routes::uploads::discard(state, &u).await?;
             state
                 .db
                 .transition(&u.id, &u.status, status::ABORTED)

@@ -46,12 +46,15 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// A fresh folder under `DATA_DIR/tmp` for files on their way to or from
-    /// storage; it is removed when dropped.
+    /// A fresh folder (mode 0700) under `VIDREPLY_WORK_DIR`, never inside
+    /// `DATA_DIR`, for files on their way to or from storage and processing; it is
+    /// removed when dropped.
     pub async fn work_dir(&self) -> std::io::Result<tempfile::TempDir> {
-        let root = self.settings.data_dir.join("tmp");
+        let root = self.settings.media_limits.work_root();
         tokio::fs::create_dir_all(&root).await?;
-        tempfile::tempdir_in(&root)
+        tempfile::Builder::new()
+            .prefix("vidreply-")
+            .tempdir_in(&root)
     }
 
     /// Check a capture token's signature, expiry and scope, and that it was not revoked.

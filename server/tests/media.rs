@@ -331,7 +331,7 @@ async fn missing_tools_are_retryable_tool_errors_naming_the_setting() {
 }
 
 #[tokio::test]
-async fn running_out_of_time_stops_the_tool_and_is_retryable() {
+async fn running_out_of_time_stops_the_tool_and_is_not_retried() {
     let dir = TempDir::new().unwrap();
     let input = webm(dir.path());
     let out = dir.path().join("out");
@@ -342,8 +342,10 @@ async fn running_out_of_time_stops_the_tool_and_is_retryable() {
     let e = media::process(&settings, &input, &out, true)
         .await
         .unwrap_err();
-    assert!(matches!(e, MediaError::Tool { .. }), "{e:?}");
-    assert!(e.retryable());
+    // Another attempt would cost as much again: a timeout is final.
+    assert!(matches!(e, MediaError::TimedOut(_)), "{e:?}");
+    assert!(!e.retryable());
+    assert_eq!(e.code(), "processing_timeout");
     assert!(
         e.to_string()
             .contains("VIDREPLY_PROCESSING_TIMEOUT_SECONDS"),

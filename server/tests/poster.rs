@@ -1,5 +1,5 @@
-//! The browser's poster: stored with the recording, kept by processing; bad
-//! posters are refused with a clear error.
+//! The browser's poster: stored with the recording while its upload is open, kept
+//! by processing; late or bad posters are refused with a clear error.
 
 mod common;
 
@@ -7,7 +7,7 @@ use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::video::{finish, recording, send, server, status};
+use common::video::{finish, recording, server, status};
 use common::{API_KEY, Server};
 use vidreply_server::jobs;
 
@@ -65,28 +65,25 @@ async fn the_browsers_poster_is_kept_and_processing_makes_none() {
 }
 
 #[tokio::test]
-async fn a_poster_after_complete_still_wins_over_processing() {
+async fn a_poster_after_complete_is_refused_and_processing_makes_one() {
     let s = server(&[]).await;
-    let v = send(&s, "conv-poster-late", &recording()).await;
-    let row = s.state.db.video(&v.video_id).await.unwrap().unwrap();
     let token = s.token("conv-poster-late").await;
-    let poster = jpeg();
-    put_poster(&s, &token, &row.upload_id, "image/jpeg", poster.clone())
+    let up = s.create_upload(&token).await;
+    let v = finish(&s, &token, &up, &recording()).await;
+    // Too late for the link that recorded it, and never for another link.
+    put_poster(&s, &token, &up.upload_id, "image/jpeg", jpeg())
         .await
-        .expect_status(StatusCode::NO_CONTENT);
+        .api_error(StatusCode::CONFLICT, "conflict");
+    let other = s.token("conv-poster-late").await;
+    put_poster(&s, &other, &up.upload_id, "image/jpeg", jpeg())
+        .await
+        .api_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(jobs::run_one(&s.state).await.unwrap());
     let ready = s.state.db.video(&v.video_id).await.unwrap().unwrap();
-    assert_eq!(
-        ready.poster_key.as_deref(),
-        Some(format!("videos/{}/poster.jpg", v.video_id).as_str())
-    );
-    let stored = std::fs::read(
-        s.data()
-            .join("storage/objects")
-            .join(ready.poster_key.unwrap()),
-    )
-    .unwrap();
-    assert_eq!(stored, poster);
+    let key = ready.poster_key.expect("processing made a poster");
+    let stored = std::fs::read(s.data().join("storage/objects").join(key)).unwrap();
+    assert_ne!(stored, jpeg(), "the refused poster did not land");
+    assert!(stored.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG");
 }
 
 #[tokio::test]

@@ -86,18 +86,28 @@ async fn on_s3_and_postgres_retention_leaves_nothing_in_the_bucket() {
 }
 
 #[tokio::test]
-async fn a_recording_over_the_limit_is_refused_on_complete_and_aborted() {
+async fn a_recording_over_the_limit_cannot_be_stored() {
     let s = common::video::server(&["--max-upload-bytes", "100000"]).await;
     let token = s.token("conv-too-big").await;
     let up = s.create_upload(&token).await;
     let part = up.part_size as usize;
-    let parts: Vec<Vec<u8>> = (1..=2u8).map(|n| vec![n; part]).collect();
-    let r = s.upload_and_complete(&token, &up.upload_id, &parts).await;
+    // The second part is signed only for what is left of the 100000 bytes.
+    s.upload_part(&token, &up.upload_id, 1, vec![1u8; part])
+        .await;
+    let url = s.sign(&token, &up.upload_id, &[2]).await[0].url.clone();
+    s.put(&url, vec![2u8; part])
+        .await
+        .storage_error(StatusCode::PAYLOAD_TOO_LARGE, "EntityTooLarge");
+    let r = s
+        .post(
+            &format!("/api/v1/uploads/{}/sign", up.upload_id),
+            Some(&token),
+            serde_json::json!({ "partNumbers": [3] }),
+        )
+        .await;
     r.api_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
     let row = s.state.db.upload(&up.upload_id).await.unwrap().unwrap();
-    assert_eq!(row.status, "aborted");
-    assert!(
-        !s.multipart_dir(&row.storage_upload_id).exists(),
-        "its parts are deleted"
-    );
+    assert_eq!(row.status, "open", "what was stored is kept");
+    let listed = s.list(&token, &up.upload_id).await;
+    assert_eq!(listed.len(), 1);
 }

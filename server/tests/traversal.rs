@@ -89,7 +89,7 @@ async fn part_route_rejects_traversal() {
         ("a\0b", "/storage/parts/a%00b/1"),
     ];
     for (upload, path) in cases {
-        let signed = store.sign_part("k", upload, 1, Duration::from_secs(60));
+        let signed = store.sign_part("k", upload, 1, 5, Duration::from_secs(60));
         let uri = format!("{path}?{}", query(&signed));
         refused(&s, Method::PUT, &uri, b"bytes".to_vec()).await;
     }

@@ -230,6 +230,8 @@ async fn a_video_past_its_retention_shows_a_410_expired_page() {
         created_at: now - 40 * 86400,
         expires_at: now - 39 * 86400,
         poster_key: None,
+        token_id: None,
+        declared_bytes: None,
     };
     s.state.db.insert_upload(&upload).await.unwrap();
     let row = VideoRow {

@@ -186,6 +186,15 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE telemetry_events ADD COLUMN verified BIGINT NOT NULL DEFAULT 0;
     ALTER TABLE webhook_outbox ADD COLUMN lane BIGINT NOT NULL DEFAULT 0;",
     ),
+    (
+        // Uploads belong to the capture token that started them (its `jti`), which
+        // alone may act on them, and count against its quotas: `declared_bytes` is the
+        // `totalBytes` given at create, the most the upload may hold.
+        10,
+        "ALTER TABLE uploads ADD COLUMN token_id TEXT;
+    ALTER TABLE uploads ADD COLUMN declared_bytes BIGINT;
+    CREATE INDEX uploads_token ON uploads (token_id, status);",
+    ),
 ];
 
 /// A migration's text for `backend` (`sqlite` or `postgres`).

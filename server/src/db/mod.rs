@@ -9,6 +9,7 @@ mod sql;
 mod sql_guard;
 mod sql_jobs;
 mod sql_outbox;
+mod sql_quota;
 mod sql_telemetry;
 mod sql_tutorial;
 mod tutorial;
@@ -62,6 +63,29 @@ pub struct UploadRow {
     pub expires_at: i64,
     /// The poster the browser sent, if any.
     pub poster_key: Option<String>,
+    /// The capture token (`jti`) that started the upload; only it may act on it.
+    /// `None` for uploads made otherwise (tutorial assets) or before tokens were kept.
+    pub token_id: Option<String>,
+    /// The `totalBytes` given at create: the most this upload may hold.
+    pub declared_bytes: Option<i64>,
+}
+
+/// What one capture token holds, for its quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenUsage {
+    /// Uploads `open` or `completing`.
+    pub open: i64,
+    /// Bytes: completed uploads by their size, open ones by what they may hold.
+    pub bytes: i64,
+}
+
+/// A capture token's quotas, checked with the insert of its next upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    pub max_open: i64,
+    pub max_bytes: i64,
+    /// What an open upload without `declared_bytes` may hold (the largest upload).
+    pub undeclared_bytes: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -211,9 +235,15 @@ pub trait UploadStore {
     async fn stale_uploads(&self, before_s: i64, limit: i64) -> R<Vec<UploadRow>>;
     /// Drop rows of aborted uploads created before `before_s`; returns how many.
     async fn delete_aborted_uploads(&self, before_s: i64) -> R<u64>;
-    /// Record the browser's poster on the upload, and on its video if that is
-    /// still being processed (so processing does not make one).
-    async fn set_poster(&self, upload_id: &str, key: &str) -> R<()>;
+    /// Record the browser's poster on an upload that is still `open`; false if it
+    /// is not (completed, cancelled, or gone).
+    async fn set_poster(&self, upload_id: &str, key: &str) -> R<bool>;
+    /// Insert `u` only if its token stays within `quota` with it (checked and
+    /// inserted atomically); false, and nothing inserted, otherwise.
+    async fn insert_upload_within(&self, u: &UploadRow, quota: &UploadQuota) -> R<bool>;
+    /// What the token `token_id` holds now; open uploads without `declared_bytes`
+    /// count `undeclared_bytes`.
+    async fn token_usage(&self, token_id: &str, undeclared_bytes: i64) -> R<TokenUsage>;
 }
 
 #[async_trait]

@@ -156,20 +156,22 @@ impl UploadStore for SqlStore {
         .await
     }
 
-    async fn set_poster(&self, upload_id: &str, key: &str) -> R<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE uploads SET poster_key = $1 WHERE id = $2")
+    async fn set_poster(&self, upload_id: &str, key: &str) -> R<bool> {
+        let r = sqlx::query("UPDATE uploads SET poster_key = $1 WHERE id = $2 AND status = $3")
             .bind(key)
             .bind(upload_id)
-            .execute(&mut *tx)
+            .bind(status::OPEN)
+            .execute(&self.pool)
             .await?;
-        sqlx::query("UPDATE videos SET poster_key = $1 WHERE upload_id = $2 AND status = $3")
-            .bind(key)
-            .bind(upload_id)
-            .bind(video_status::PROCESSING)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn insert_upload_within(&self, u: &UploadRow, quota: &super::UploadQuota) -> R<bool> {
+        super::sql_quota::insert_upload_within(self, u, quota).await
+    }
+
+    async fn token_usage(&self, token_id: &str, undeclared_bytes: i64) -> R<super::TokenUsage> {
+        super::sql_quota::token_usage(&self.pool, token_id, undeclared_bytes).await
     }
 
     async fn delete_aborted_uploads(&self, before_s: i64) -> R<u64> {
@@ -340,8 +342,8 @@ impl TokenStore for SqlStore {
 pub(super) async fn insert_upload_row(conn: &mut sqlx::AnyConnection, u: &UploadRow) -> R<()> {
     sqlx::query(
         "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
-         storage_upload_id, status, created_at, expires_at, poster_key)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+         storage_upload_id, status, created_at, expires_at, poster_key, token_id, declared_bytes)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
     )
     .bind(&u.id)
     .bind(&u.video_id)
@@ -354,6 +356,8 @@ pub(super) async fn insert_upload_row(conn: &mut sqlx::AnyConnection, u: &Upload
     .bind(u.created_at)
     .bind(u.expires_at)
     .bind(&u.poster_key)
+    .bind(&u.token_id)
+    .bind(u.declared_bytes)
     .execute(conn)
     .await
     .map(|_| ())

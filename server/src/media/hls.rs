@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::probe::Probe;
 use super::tool::{self, Tool};
-use super::transcode::{X264_PRESET, base_args, ffmpeg};
+use super::transcode::{X264_PRESET, base_args, ffmpeg, out_threads};
 use super::{HLS_MASTER, MIN_RENDITIONS, MediaError, MediaSettings, SETTING_RENDITIONS};
 
 /// A wanted rendition: picture height and video bitrate.
@@ -162,9 +162,7 @@ pub(crate) async fn make_hls(
     deadline: Instant,
 ) -> Result<Vec<Variant>, MediaError> {
     let variants = plan_ladder(&settings.renditions, probe.width, probe.height);
-    tokio::fs::create_dir_all(hls_dir)
-        .await
-        .map_err(|e| MediaError::io(format!("creating {}", hls_dir.display()), e))?;
+    settings.sandbox.make_dir(hls_dir).await?;
     let segment = settings.hls_segment.as_secs_f64().max(1.0);
     let n = variants.len();
     let mut graph = format!("[0:v:0]split={n}");
@@ -177,7 +175,7 @@ pub(crate) async fn make_hls(
             v.width, v.height
         ));
     }
-    let mut args = base_args("mov", mp4, &[]);
+    let mut args = base_args(settings, "mov", mp4, &[]);
     let mut add = |items: &[&str]| args.extend(items.iter().map(OsString::from));
     add(&["-filter_complex", &graph]);
     for i in 0..n {
@@ -246,9 +244,10 @@ pub(crate) async fn make_hls(
     // Output paths are absolute (`process` made them so), so ffmpeg cannot take
     // them for URLs; the hls muxer needs plain paths to create the variant folders.
     args.push(seg_pattern.into_os_string());
+    out_threads(settings, &mut args);
     args.push(playlist_pattern.into_os_string());
-    let tool = ffmpeg(settings);
-    let done = tool::run(tool, args, deadline, |_| {}).await?;
+    let tool = ffmpeg(settings, hls_dir);
+    let done = tool::run(tool, args, deadline, 0, |_| {}).await?;
     if !done.status.success() {
         return Err(tool::failed(tool, "making the HLS ladder", &done, &[mp4]));
     }

@@ -20,8 +20,11 @@
 //!   download ends; its header duration is then real, which WebM's never was.
 
 mod hls;
+mod limits;
+mod outputs;
 mod packets;
 mod probe;
+mod sandbox;
 mod tool;
 mod transcode;
 
@@ -29,7 +32,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use hls::{Rendition, Variant, plan_ladder};
+pub use limits::{AUDIO_CODECS, Limits, VIDEO_CODECS};
+pub use outputs::content_type;
+use outputs::{clear_outputs, collect_files, output_file};
 pub use probe::{Probe, probe, sniff};
+pub use sandbox::{Sandbox, drop_to_if_root};
 
 /// Name of the setting that lists the HLS renditions (`HEIGHT:KBPS,…`).
 pub const SETTING_RENDITIONS: &str = "VIDREPLY_HLS_RENDITIONS";
@@ -72,6 +79,11 @@ pub struct MediaSettings {
     /// Target HLS segment length; keyframes are forced on this grid in every
     /// rendition so segments line up across the ladder.
     pub hls_segment: Duration,
+    /// What a video may be (size, frame rate, duration), checked from the probe
+    /// before anything is transcoded.
+    pub limits: Limits,
+    /// How every ffmpeg/ffprobe run is confined (threads, CPU time, memory, user).
+    pub sandbox: Sandbox,
 }
 
 impl Default for MediaSettings {
@@ -84,6 +96,8 @@ impl Default for MediaSettings {
             timeout: Duration::from_secs(30 * 60),
             poster_at: Duration::from_secs(1),
             hls_segment: Duration::from_secs(4),
+            limits: Limits::default(),
+            sandbox: Sandbox::default(),
         }
     }
 }
@@ -98,9 +112,16 @@ pub enum MediaError {
     /// The file is a video container but damaged, typically cut off (truncated).
     #[error("{0}")]
     Corrupt(String),
-    /// ffmpeg/ffprobe is missing, crashed, timed out or produced unusable output.
+    /// ffmpeg/ffprobe is missing, crashed or produced unusable output.
     #[error("{tool} failed: {reason}")]
     Tool { tool: &'static str, reason: String },
+    /// Processing ran out of its time ([`SETTING_TIMEOUT`]) or CPU time: the file
+    /// is too costly for the limits set, and trying again would cost as much.
+    #[error("{0}")]
+    TimedOut(String),
+    /// The video lasts longer than the limit (measured, before any transcoding).
+    #[error("{0}")]
+    TooLong(String),
     /// Reading the input or writing an output failed.
     #[error("file error while {context}: {source}")]
     Io {
@@ -116,15 +137,25 @@ impl MediaError {
         match self {
             MediaError::NotAVideo(_) => "not_a_video",
             MediaError::Corrupt(_) => "corrupt_video",
+            MediaError::TimedOut(_) => "processing_timeout",
+            MediaError::TooLong(_) => "too_long",
             MediaError::Tool { .. } | MediaError::Io { .. } => "processing_failed",
         }
     }
 
     /// Whether trying the same file again may succeed. The file's own faults are
-    /// permanent; a missing binary, a crash, a timeout or a full disk are not the
-    /// video's fault and may pass on a later attempt.
+    /// permanent, and so is running out of time (another attempt would cost as
+    /// much again); a missing binary, a crash or a full disk are not the video's
+    /// fault and may pass on a later attempt.
     pub fn retryable(&self) -> bool {
         matches!(self, MediaError::Tool { .. } | MediaError::Io { .. })
+    }
+
+    /// Whether the upload itself is refused (not a video we accept): the caller
+    /// deletes it. A video that is too long or too slow to process is a real
+    /// recording, and is kept until retention.
+    pub fn refuses_input(&self) -> bool {
+        matches!(self, MediaError::NotAVideo(_) | MediaError::Corrupt(_))
     }
 
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
@@ -178,9 +209,7 @@ pub async fn process(
     want_poster: bool,
 ) -> Result<Processed, MediaError> {
     let deadline = tokio::time::Instant::now() + settings.timeout;
-    tokio::fs::create_dir_all(out_dir)
-        .await
-        .map_err(|e| MediaError::io(format!("creating {}", out_dir.display()), e))?;
+    settings.sandbox.make_dir(out_dir).await?;
     let out_dir = std::path::absolute(out_dir)
         .map_err(|e| MediaError::io(format!("resolving {}", out_dir.display()), e))?;
     let input = std::path::absolute(input)
@@ -218,6 +247,8 @@ async fn process_into(
     deadline: tokio::time::Instant,
 ) -> Result<Processed, MediaError> {
     let probe = probe::probe_until(settings, input, deadline).await?;
+    // Before a single frame is transcoded: the limits, from the probe.
+    settings.limits.check(&probe)?;
     let mp4 = out_dir.join(MP4_NAME);
     let video_copied = transcode::make_mp4(settings, input, &probe, &mp4, deadline).await?;
     // Our own MP4 is non-fragmented and written by ffmpeg's muxer from the real
@@ -261,77 +292,6 @@ async fn process_into(
     })
 }
 
-/// Remove what a previous run may have left: our three outputs only.
-async fn clear_outputs(out_dir: &Path) -> Result<(), MediaError> {
-    for name in [MP4_NAME, POSTER_NAME] {
-        let p = out_dir.join(name);
-        match tokio::fs::remove_file(&p).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(MediaError::io(format!("removing {}", p.display()), e));
-            }
-            _ => {}
-        }
-    }
-    let hls = out_dir.join(HLS_DIR);
-    match tokio::fs::remove_dir_all(&hls).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(MediaError::io(format!("removing {}", hls.display()), e))
-        }
-        _ => Ok(()),
-    }
-}
-
-async fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), MediaError> {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let mut rd = tokio::fs::read_dir(&d)
-            .await
-            .map_err(|e| MediaError::io(format!("listing {}", d.display()), e))?;
-        while let Some(entry) = rd
-            .next_entry()
-            .await
-            .map_err(|e| MediaError::io(format!("listing {}", d.display()), e))?
-        {
-            let kind = entry
-                .file_type()
-                .await
-                .map_err(|e| MediaError::io(format!("listing {}", d.display()), e))?;
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                out.push(entry.path());
-            }
-        }
-    }
-    Ok(())
-}
-
-fn output_file(out_dir: &Path, path: &Path) -> OutputFile {
-    let rel = path.strip_prefix(out_dir).unwrap_or(path);
-    let key = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
-    OutputFile {
-        content_type: content_type(&key),
-        key,
-        path: path.to_path_buf(),
-    }
-}
-
-/// Content type of an output, by extension (what object storage should serve).
-pub fn content_type(key: &str) -> &'static str {
-    match key.rsplit('.').next().unwrap_or("") {
-        "mp4" => "video/mp4",
-        "jpg" | "jpeg" => "image/jpeg",
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "ts" => "video/mp2t",
-        "m4s" => "video/iso.segment",
-        _ => "application/octet-stream",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,6 +301,12 @@ mod tests {
         let cases = [
             (MediaError::NotAVideo("x".into()), "not_a_video", false),
             (MediaError::Corrupt("x".into()), "corrupt_video", false),
+            (
+                MediaError::TimedOut("x".into()),
+                "processing_timeout",
+                false,
+            ),
+            (MediaError::TooLong("x".into()), "too_long", false),
             (
                 MediaError::Tool {
                     tool: "ffmpeg",

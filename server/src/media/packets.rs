@@ -17,9 +17,9 @@ use std::path::Path;
 use tokio::time::Instant;
 use vidreply_core::media::Container;
 
-use super::probe::input_args;
+use super::probe::{input_args, work_dir};
 use super::tool::{self, Tool};
-use super::{MediaError, MediaSettings, SETTING_FFPROBE};
+use super::{MediaError, MediaSettings};
 
 /// Packet timing of one stream, in seconds.
 #[derive(Debug, Default, Clone, Copy)]
@@ -52,6 +52,20 @@ impl Span {
         if pts >= self.last_pts {
             self.last_pts = pts;
             self.last_duration = duration;
+        }
+    }
+
+    /// Average frames per second over the stream: 0 with fewer than two packets,
+    /// infinite when they all share one instant.
+    pub fn frame_rate(&self) -> f64 {
+        if self.packets < 2 {
+            return 0.0;
+        }
+        let span = self.last_pts - self.start;
+        if span > 0.0 {
+            (self.packets - 1) as f64 / span
+        } else {
+            f64::INFINITY
         }
     }
 
@@ -89,12 +103,10 @@ pub(crate) async fn scan_packets(
     wanted: &[usize],
     deadline: Instant,
 ) -> Result<(HashMap<usize, Span>, tool::Finished), MediaError> {
-    let ffprobe = Tool {
-        name: "ffprobe",
-        path: &settings.ffprobe,
-        setting: SETTING_FFPROBE,
-    };
+    let dir = work_dir(path);
+    let ffprobe = Tool::ffprobe(settings, &dir);
     let args = input_args(
+        settings,
         container,
         path,
         &[
@@ -105,7 +117,7 @@ pub(crate) async fn scan_packets(
         ],
     );
     let mut spans: HashMap<usize, Span> = HashMap::new();
-    let done = tool::run(ffprobe, args, deadline, |line| {
+    let done = tool::run(ffprobe, args, deadline, u64::MAX, |line| {
         if let Some((index, pts, duration)) = parse_packet(line)
             && wanted.contains(&index)
         {
@@ -170,5 +182,12 @@ mod tests {
         assert_eq!(measured_ms([v].iter()), 3000);
         assert_eq!(measured_ms([v, a].iter()), 3007);
         assert_eq!(measured_ms([Span::default()].iter()), 0);
+        assert!((v.frame_rate() - 30.0).abs() < 1e-9, "{}", v.frame_rate());
+        let mut burst = Span::default();
+        for _ in 0..5 {
+            burst.add(1.0, None);
+        }
+        assert_eq!(burst.frame_rate(), f64::INFINITY);
+        assert_eq!(Span::default().frame_rate(), 0.0);
     }
 }

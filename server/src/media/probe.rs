@@ -19,9 +19,10 @@ use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 use vidreply_core::media::Container;
 
+use super::limits::{DECODERS, check_codec, refused_codec};
 use super::packets::{measured_ms, scan_packets};
 use super::tool::{self, Tool};
-use super::{MediaError, MediaSettings, SETTING_FFPROBE};
+use super::{MediaError, MediaSettings};
 
 /// Facts about a video file.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,13 @@ pub struct Probe {
     /// Display size: coded size with rotation (±90°) and pixel aspect applied.
     pub width: u32,
     pub height: u32,
+    /// Size of the pictures as stored, before rotation and pixel aspect (what
+    /// decoding costs).
+    pub coded_width: u32,
+    pub coded_height: u32,
+    /// Average video frame rate, frames per second, measured from the packets
+    /// (0 with fewer than two frames; infinite when they share one instant).
+    pub frame_rate: f64,
     /// Clockwise display rotation in degrees (0, 90, 180, 270).
     pub rotation: u32,
     pub video_codec: String,
@@ -97,22 +105,38 @@ pub(crate) async fn probe_until(
     deadline: Instant,
 ) -> Result<Probe, MediaError> {
     let container = sniff(path).await?;
-    let ffprobe = Tool {
-        name: "ffprobe",
-        path: &settings.ffprobe,
-        setting: SETTING_FFPROBE,
-    };
+    let dir = work_dir(path);
+    let ffprobe = Tool::ffprobe(settings, &dir);
     let mut json = String::new();
+    // Only the fields read below: a file cannot make the report large with tags.
     let args = input_args(
+        settings,
         container,
         path,
-        &["-show_format", "-show_streams", "-of", "json"],
+        &[
+            "-show_entries",
+            "stream=index,codec_type,codec_name,width,height,\
+             pix_fmt,sample_aspect_ratio:stream_disposition=attached_pic:\
+             stream_tags=rotate:stream_side_data=rotation:format=format_name,duration",
+            "-of",
+            "json",
+        ],
     );
-    let done = tool::run(ffprobe, args, deadline, |l| {
+    let max = settings.sandbox.probe_output_max;
+    let done = tool::run(ffprobe, args, deadline, max, |l| {
         json.push_str(l);
         json.push('\n');
     })
     .await?;
+    if done.stdout_overflow {
+        return Err(MediaError::NotAVideo(format!(
+            "This file describes itself in more than {max} bytes \
+             (VIDREPLY_PROBE_OUTPUT_MAX_BYTES); a recording needs far fewer."
+        )));
+    }
+    if let Some(codec) = &done.stderr.refused_codec {
+        return Err(refused_codec("media", codec));
+    }
     if !done.status.success() {
         if done.status.code().is_none() {
             return Err(tool::failed(ffprobe, "reading the streams", &done, &[path]));
@@ -139,6 +163,15 @@ pub(crate) async fn probe_until(
         .streams
         .iter()
         .find(|s| s.codec_type.as_deref() == Some("audio"));
+    // Every audio and video track, not only the ones used: none is decoded unless
+    // it is in a codec browsers record.
+    for s in &parsed.streams {
+        if let Some(kind @ ("audio" | "video")) = s.codec_type.as_deref()
+            && !s.is_attached_picture()
+        {
+            check_codec(kind, s.codec_name.as_deref().unwrap_or("unknown"))?;
+        }
+    }
     let video_codec = video.codec_name.clone().unwrap_or_default();
     let (Some(w), Some(h)) = (video.width, video.height) else {
         return Err(MediaError::Corrupt(
@@ -152,6 +185,8 @@ pub(crate) async fn probe_until(
     }
     let rotation = video.rotation();
     let (width, height) = display_size(w, h, video.sample_aspect_ratio.as_deref(), rotation);
+    // Before the packets are read: a picture too large is refused at once.
+    settings.limits.check_picture((w, h), (width, height))?;
 
     let wanted: Vec<usize> = std::iter::once(video.index)
         .chain(audio.map(|a| a.index))
@@ -167,6 +202,7 @@ pub(crate) async fn probe_until(
         return Err(truncated(line, path));
     }
     let video_packets = spans.get(&video.index).map_or(0, |s| s.packets);
+    let frame_rate = spans.get(&video.index).map_or(0.0, |s| s.frame_rate());
     if video_packets == 0 {
         return Err(MediaError::Corrupt(
             "The recording contains no video frames; it was probably cut off right after it started."
@@ -186,6 +222,9 @@ pub(crate) async fn probe_until(
             .map(|d| (d * 1000.0).round() as u64),
         width,
         height,
+        coded_width: w,
+        coded_height: h,
+        frame_rate,
         rotation,
         video_codec,
         pix_fmt: video.pix_fmt.clone(),
@@ -197,15 +236,24 @@ pub(crate) async fn probe_until(
 }
 
 /// `-v error`, the demuxer pinned to the sniffed container, only the `file`
-/// protocol (so a crafted file cannot make ffprobe open other URLs), then `extra`.
-pub(crate) fn input_args(container: Container, path: &Path, extra: &[&str]) -> Vec<OsString> {
+/// protocol (so a crafted file cannot make ffprobe open other URLs), only the
+/// decoders of codecs browsers record, then `extra`.
+pub(crate) fn input_args(
+    settings: &MediaSettings,
+    container: Container,
+    path: &Path,
+    extra: &[&str],
+) -> Vec<OsString> {
     let mut args: Vec<OsString> = ["-v", "error", "-hide_banner"]
         .iter()
         .chain(extra)
         .map(OsString::from)
         .collect();
+    args.extend(settings.sandbox.threads_arg());
     args.extend(
         [
+            "-codec_whitelist",
+            DECODERS,
             "-protocol_whitelist",
             "file",
             "-f",
@@ -216,6 +264,14 @@ pub(crate) fn input_args(container: Container, path: &Path, extra: &[&str]) -> V
     );
     args.push(file_url(path));
     args
+}
+
+/// The folder a tool reading `path` works in: the file's own.
+pub(crate) fn work_dir(path: &Path) -> std::path::PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
 }
 
 /// The ffmpeg demuxer for a sniffed container; pinning it means a file is read only

@@ -1,9 +1,11 @@
-//! Running ffmpeg/ffprobe: a deadline, no stdin, the child killed when we give up,
-//! stdout streamed line by line, and only a short, bounded tail of stderr kept.
+//! Running ffmpeg/ffprobe: confined (see `sandbox`), a deadline, no stdin, the
+//! child killed when we give up, stdout streamed line by line up to a budget, and
+//! only a short, bounded tail of stderr kept.
 //!
 //! stderr is read line by line instead of buffered because a damaged file can make
 //! ffmpeg print one error per frame; a bounded tail keeps memory flat and error
-//! messages short.
+//! messages short. No line is kept longer than [`LINE_CAP`], however long the
+//! tool makes it.
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
@@ -11,18 +13,46 @@ use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
 use tokio::time::Instant;
 
-use super::MediaError;
+use super::sandbox::{self, Sandbox};
+use super::{MediaError, MediaSettings, SETTING_FFMPEG, SETTING_FFPROBE};
 
-/// Which binary, where, and which setting points at it (for error messages).
+/// Which binary, where, which setting points at it (for error messages), how it
+/// is confined and the folder it works in.
 #[derive(Clone, Copy)]
 pub(crate) struct Tool<'a> {
     pub name: &'static str,
     pub path: &'a Path,
     pub setting: &'static str,
+    pub sandbox: &'a Sandbox,
+    pub dir: &'a Path,
 }
+
+impl<'a> Tool<'a> {
+    pub fn ffprobe(settings: &'a MediaSettings, dir: &'a Path) -> Self {
+        Tool {
+            name: "ffprobe",
+            path: &settings.ffprobe,
+            setting: SETTING_FFPROBE,
+            sandbox: &settings.sandbox,
+            dir,
+        }
+    }
+
+    pub fn ffmpeg(settings: &'a MediaSettings, dir: &'a Path) -> Self {
+        Tool {
+            name: "ffmpeg",
+            path: &settings.ffmpeg,
+            setting: SETTING_FFMPEG,
+            sandbox: &settings.sandbox,
+            dir,
+        }
+    }
+}
+
+/// Longest line kept from a tool's output, in bytes.
+const LINE_CAP: usize = 64 * 1024;
 
 /// Lines ffmpeg's demuxers print when a file ends before the data it announces:
 /// the signature of a cut-off upload. Checked on every stderr line.
@@ -40,12 +70,14 @@ const TRUNCATION_MARKERS: &[&str] = &[
 const TAIL_LINES: usize = 6;
 const LINE_MAX: usize = 200;
 
-/// What a tool said on stderr: the last few lines and the first truncation sign.
+/// What a tool said on stderr: the last few lines, the first truncation sign and
+/// the first codec refused by `-codec_whitelist`.
 #[derive(Debug, Default)]
 pub(crate) struct Stderr {
     tail: VecDeque<String>,
     pub lines: usize,
     pub truncation: Option<String>,
+    pub refused_codec: Option<String>,
 }
 
 impl Stderr {
@@ -57,6 +89,14 @@ impl Stderr {
         self.lines += 1;
         if self.truncation.is_none() && TRUNCATION_MARKERS.iter().any(|m| line.contains(m)) {
             self.truncation = Some(line.clone());
+        }
+        // `Codec (mpeg4) not on whitelist '…'`
+        if self.refused_codec.is_none()
+            && let Some(rest) = line.strip_prefix("Codec (")
+            && let Some((codec, tail)) = rest.split_once(')')
+            && tail.starts_with(" not on whitelist")
+        {
+            self.refused_codec = Some(codec.chars().take(32).collect());
         }
         if self.tail.len() == TAIL_LINES {
             self.tail.pop_front();
@@ -107,6 +147,9 @@ fn clean(raw: &str) -> String {
 pub(crate) struct Finished {
     pub status: ExitStatus,
     pub stderr: Stderr,
+    /// stdout went past its budget (or a line past [`LINE_CAP`]); the rest was
+    /// read and dropped.
+    pub stdout_overflow: bool,
 }
 
 impl Finished {
@@ -125,20 +168,27 @@ fn describe_status(status: ExitStatus) -> String {
     }
 }
 
-/// Run `tool` with `args` until `deadline`, handing each stdout line to `on_line`.
+/// Run `tool` with `args` until `deadline`, handing each stdout line to `on_line`
+/// until `stdout_max` bytes were read.
 ///
-/// A spawn failure, a timeout or an I/O error on the pipes is a [`MediaError::Tool`];
-/// the exit status is returned for the caller to judge, because only the caller
+/// A spawn failure or an I/O error on the pipes is a [`MediaError::Tool`]; running
+/// out of time, or being stopped at the CPU-time limit, is [`MediaError::TimedOut`].
+/// The exit status is returned for the caller to judge, because only the caller
 /// knows whether a failure means "bad file" or "broken tool".
 pub(crate) async fn run(
     tool: Tool<'_>,
     args: Vec<OsString>,
     deadline: Instant,
+    stdout_max: u64,
     mut on_line: impl FnMut(&str),
 ) -> Result<Finished, MediaError> {
-    let mut cmd = Command::new(tool.path);
-    cmd.args(&args)
-        .stdin(Stdio::null())
+    let program = sandbox::resolve(tool.path)
+        .ok_or_else(|| spawn_error(tool, &std::io::Error::from(std::io::ErrorKind::NotFound)))?;
+    let mut cmd = tool
+        .sandbox
+        .command(&program, &args, tool.dir)
+        .map_err(|why| tool_error(tool, why))?;
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
@@ -150,43 +200,112 @@ pub(crate) async fn run(
         ));
     };
     let work = async {
-        let read_out = read_lines(stdout, |l| on_line(l));
+        let read_out = read_lines(stdout, stdout_max, true, |l| on_line(l));
         let mut log = Stderr::default();
-        let read_err = read_lines(stderr, |l| log.push(l));
+        let read_err = read_lines(stderr, u64::MAX, false, |l| log.push(l));
         let (out, err) = tokio::join!(read_out, read_err);
-        out.and(err)?;
+        let within = out?;
+        err?;
         let status = child.wait().await?;
-        Ok::<_, std::io::Error>((status, log))
+        Ok::<_, std::io::Error>((status, log, !within))
     };
     // On timeout `work` is dropped with the child inside it; kill_on_drop ends it.
-    match tokio::time::timeout_at(deadline, work).await {
-        Ok(Ok((status, stderr))) => Ok(Finished { status, stderr }),
-        Ok(Err(e)) => Err(tool_error(tool, format!("reading its output failed: {e}"))),
-        Err(_) => Err(tool_error(
+    let (status, stderr, stdout_overflow) = match tokio::time::timeout_at(deadline, work).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => return Err(tool_error(tool, format!("reading its output failed: {e}"))),
+        Err(_) => {
+            return Err(MediaError::TimedOut(format!(
+                "Processing this video took too long: {} was stopped at the time limit for \
+                 one video ({}).",
+                tool.name,
+                super::SETTING_TIMEOUT
+            )));
+        }
+    };
+    use std::os::unix::process::ExitStatusExt;
+    if sandbox::stopped_by_limit(tool.sandbox, status.signal()) {
+        return Err(MediaError::TimedOut(format!(
+            "Processing this video took too long: {} was stopped at its CPU-time limit ({}) \
+             or for lack of memory ({}).",
+            tool.name,
+            sandbox::SETTING_CPU,
+            sandbox::SETTING_MEMORY
+        )));
+    }
+    if tool.sandbox.wrapped() && matches!(status.code(), Some(126 | 127)) && stderr.lines > 0 {
+        // The wrapper could not start the tool (as the other user, say).
+        return Err(tool_error(
             tool,
             format!(
-                "it did not finish in time and was stopped (the limit for one video is {})",
-                super::SETTING_TIMEOUT
+                "it could not be started confined ({}): {}",
+                describe_status(status),
+                stderr.summary(&[])
             ),
-        )),
+        ));
+    }
+    Ok(Finished {
+        status,
+        stderr,
+        stdout_overflow,
+    })
+}
+
+/// Read `pipe` line by line into `f`. Returns false when more than `budget` bytes
+/// came, or (`strict`) a line longer than [`LINE_CAP`]; the rest is read and
+/// dropped, so the tool never blocks on a full pipe. Lenient readers get long
+/// lines cut at the cap.
+async fn read_lines(
+    pipe: impl AsyncRead + Unpin,
+    mut budget: u64,
+    strict: bool,
+    mut f: impl FnMut(&str),
+) -> std::io::Result<bool> {
+    let mut reader = BufReader::new(pipe);
+    let mut line: Vec<u8> = Vec::new();
+    let (mut within, mut cut) = (true, false);
+    loop {
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            if within && !line.is_empty() && !(cut && strict) {
+                emit(&line, &mut f);
+            }
+            return Ok(within);
+        }
+        let end = buf.iter().position(|&b| b == b'\n').map(|i| i + 1);
+        let chunk = &buf[..end.unwrap_or(buf.len())];
+        let n = chunk.len();
+        if within && n as u64 > budget {
+            within = false;
+        }
+        budget = budget.saturating_sub(n as u64);
+        if within {
+            let room = LINE_CAP.saturating_sub(line.len());
+            if n > room {
+                cut = true;
+                if strict {
+                    within = false;
+                }
+            }
+            line.extend_from_slice(&chunk[..n.min(room)]);
+        }
+        reader.consume(n);
+        if end.is_some() {
+            if within {
+                emit(&line, &mut f);
+            }
+            line.clear();
+            cut = false;
+        }
     }
 }
 
-async fn read_lines(pipe: impl AsyncRead + Unpin, mut f: impl FnMut(&str)) -> std::io::Result<()> {
-    let mut reader = BufReader::new(pipe);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf).await? == 0 {
-            return Ok(());
-        }
-        // ffmpeg prints carriage returns in progress lines and may echo non-UTF-8
-        // metadata; neither may stop us.
-        for part in String::from_utf8_lossy(&buf).split('\r') {
-            let part = part.trim_end_matches('\n');
-            if !part.is_empty() {
-                f(part);
-            }
+/// ffmpeg prints carriage returns in progress lines and may echo non-UTF-8
+/// metadata; neither may stop us.
+fn emit(line: &[u8], f: &mut impl FnMut(&str)) {
+    for part in String::from_utf8_lossy(line).split('\r') {
+        let part = part.trim_end_matches('\n');
+        if !part.is_empty() {
+            f(part);
         }
     }
 }
@@ -250,6 +369,27 @@ mod tests {
         let p = Path::new("/srv/data/tmp/abc/input.webm");
         let s = shorten_paths("file:/srv/data/tmp/abc/input.webm: Invalid data", &[p]);
         assert_eq!(s, "input.webm: Invalid data");
+    }
+
+    #[tokio::test]
+    async fn output_is_read_within_its_budget_and_line_cap() {
+        let mut got = Vec::new();
+        let r = read_lines(&b"a\nbb\nccc\n"[..], 5, true, |l| got.push(l.to_string()));
+        assert!(!r.await.unwrap(), "past the budget");
+        assert_eq!(got, ["a", "bb"]);
+        let long = vec![b'x'; LINE_CAP + 10];
+        let mut lens = Vec::new();
+        assert!(
+            !read_lines(&long[..], u64::MAX, true, |l| lens.push(l.len()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            read_lines(&long[..], u64::MAX, false, |l| lens.push(l.len()))
+                .await
+                .unwrap()
+        );
+        assert_eq!(lens, [LINE_CAP], "strict drops it, lenient cuts it");
     }
 
     #[test]

@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::limits::DECODERS;
 use super::probe::{Probe, demuxer, file_url};
 use super::tool::{self, Tool};
-use super::{MediaError, MediaSettings, SETTING_FFMPEG};
+use super::{MediaError, MediaSettings};
 
 /// libx264 speed/quality trade-off: the ladder and the MP4 are encoded once per
 /// video on a shared machine, so speed wins over the last few percent of size.
@@ -23,30 +24,60 @@ pub(crate) const X264_PRESET: &str = "veryfast";
 const MP4_CRF: &str = "23";
 const AAC_BITRATE: &str = "128k";
 
-pub(crate) fn ffmpeg(settings: &MediaSettings) -> Tool<'_> {
-    Tool {
-        name: "ffmpeg",
-        path: &settings.ffmpeg,
-        setting: SETTING_FFMPEG,
-    }
+/// ffmpeg, working in the folder of `out` (a file it writes).
+pub(crate) fn ffmpeg<'a>(settings: &'a MediaSettings, dir: &'a Path) -> Tool<'a> {
+    Tool::ffmpeg(settings, dir)
 }
 
 /// Arguments shared by every ffmpeg run: quiet but for errors, never prompt,
-/// overwrite, and read `input` only through the `file` protocol with the demuxer
-/// pinned (so a crafted file cannot redirect ffmpeg to other files or URLs).
+/// overwrite, at most the threads set, and read `input` only through the `file`
+/// protocol with the demuxer pinned and only the decoders of codecs browsers
+/// record (so a crafted file cannot redirect ffmpeg to other files or URLs, nor
+/// reach another decoder). The output's `-threads` comes from [`out_threads`].
 pub(crate) fn base_args(
+    settings: &MediaSettings,
     container_demuxer: &str,
     input: &Path,
     pre_input: &[&str],
 ) -> Vec<OsString> {
+    let threads = settings.sandbox.threads.max(1).to_string();
     let mut args: Vec<OsString> = ["-nostdin", "-hide_banner", "-v", "error", "-y"]
         .iter()
-        .chain(pre_input)
+        .copied()
+        .chain([
+            "-filter_threads",
+            &threads,
+            "-filter_complex_threads",
+            &threads,
+        ])
+        .chain(pre_input.iter().copied())
         .map(OsString::from)
         .collect();
-    args.extend(["-protocol_whitelist", "file", "-f", container_demuxer, "-i"].map(OsString::from));
+    args.extend(settings.sandbox.threads_arg());
+    args.extend(
+        [
+            "-codec_whitelist",
+            DECODERS,
+            "-protocol_whitelist",
+            "file",
+            "-f",
+            container_demuxer,
+            "-i",
+        ]
+        .map(OsString::from),
+    );
     args.push(file_url(input));
     args
+}
+
+/// `-threads N` for the encoders of the output that follows.
+pub(crate) fn out_threads(settings: &MediaSettings, args: &mut Vec<OsString>) {
+    args.extend(settings.sandbox.threads_arg());
+}
+
+/// The folder a file is written in.
+fn dir_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
 }
 
 fn push(args: &mut Vec<OsString>, items: &[&str]) {
@@ -67,7 +98,7 @@ pub(crate) async fn make_mp4(
     deadline: Instant,
 ) -> Result<bool, MediaError> {
     let copy = can_copy_video(probe);
-    let mut args = base_args(demuxer(probe.container), input, &[]);
+    let mut args = base_args(settings, demuxer(probe.container), input, &[]);
     push(&mut args, &["-map", &format!("0:{}", probe.video_stream)]);
     if let Some(a) = probe.audio_stream {
         push(&mut args, &["-map", &format!("0:{a}")]);
@@ -106,9 +137,10 @@ pub(crate) async fn make_mp4(
         Some(_) => push(&mut args, &["-c:a", "aac", "-b:a", AAC_BITRATE]),
     }
     push(&mut args, &["-movflags", "+faststart", "-f", "mp4"]);
+    out_threads(settings, &mut args);
     args.push(out.as_os_str().to_owned());
-    let tool = ffmpeg(settings);
-    let done = tool::run(tool, args, deadline, |_| {}).await?;
+    let tool = ffmpeg(settings, dir_of(out));
+    let done = tool::run(tool, args, deadline, 0, |_| {}).await?;
     if let Some(line) = &done.stderr.truncation {
         return Err(MediaError::Corrupt(format!(
             "The video file is incomplete: it ends in the middle of its data ({}).",
@@ -152,7 +184,7 @@ pub(crate) async fn make_poster(
     // frame is always there.
     for at in [at, Duration::ZERO] {
         let seek = format!("{:.3}", at.as_secs_f64());
-        let mut args = base_args("mov", mp4, &["-ss", &seek]);
+        let mut args = base_args(settings, "mov", mp4, &["-ss", &seek]);
         push(
             &mut args,
             &[
@@ -173,9 +205,10 @@ pub(crate) async fn make_poster(
                 "1",
             ],
         );
+        out_threads(settings, &mut args);
         args.push(out.as_os_str().to_owned());
-        let tool = ffmpeg(settings);
-        let done = tool::run(tool, args, deadline, |_| {}).await?;
+        let tool = ffmpeg(settings, dir_of(out));
+        let done = tool::run(tool, args, deadline, 0, |_| {}).await?;
         if !done.status.success() {
             return Err(tool::failed(tool, "making the poster", &done, &[mp4, out]));
         }

@@ -17,6 +17,8 @@ use crate::storage::{LocalStore, StorageError};
 pub struct Signature {
     expires: Option<u64>,
     signature: Option<String>,
+    /// Part URLs: the most bytes the part may hold (signed with the rest).
+    size: Option<u64>,
 }
 
 /// Answers shaped like S3's, so the uploader treats both backends alike.
@@ -88,8 +90,12 @@ pub async fn put_part(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let Some(size) = q.size else {
+        let msg = "The URL is missing its size; ask for a new part URL.";
+        return s3_error(StatusCode::FORBIDDEN, "AccessDenied", msg);
+    };
     let store = match authorize(&state, &q, |s, exp, sig| {
-        s.verify_part_url(&upload, part, exp, sig, unix_now_ms())
+        s.verify_part_url(&upload, part, size, exp, sig, unix_now_ms())
     }) {
         Ok(s) => s,
         Err(r) => return *r,
@@ -107,7 +113,7 @@ pub async fn put_part(
             &upload,
             part,
             body.into_data_stream(),
-            state.settings.part_size,
+            size.min(state.settings.part_size),
             content_md5,
         )
         .await
@@ -128,7 +134,7 @@ pub async fn put_part(
         Err(WritePartError::TooLarge) => s3_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "EntityTooLarge",
-            "The part is larger than the part size.",
+            &format!("The part is larger than the {size} bytes its URL was signed for."),
         ),
         Err(WritePartError::Body(_)) => s3_error(
             StatusCode::BAD_REQUEST,

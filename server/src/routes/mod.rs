@@ -8,7 +8,7 @@ mod poster;
 mod send;
 mod telemetry;
 mod tutorial;
-mod uploads;
+pub(crate) mod uploads;
 pub(crate) mod videos;
 pub mod watch;
 mod watch_pages;

@@ -95,6 +95,7 @@ pub const WATCH_TOKEN_QUERY: &str = "watchTokenQuery";
             Unprocessable,
             StorageUnavailable,
             RateLimited,
+            QuotaExceeded,
             NotReady,
             AgentFrameDisabled,
             GenesysUnavailable,
@@ -275,7 +276,7 @@ error_responses! {
         ("token_expired", "This link has expired. Ask for a new link."),
         ("token_revoked", "This link was withdrawn. Ask for a new link."),
     ];
-    Forbidden => "The credential is valid but does not allow this: another conversation's upload, or a token of another scope." [
+    Forbidden => "The credential is valid but does not allow this: an upload started through another link (a capture token acts only on its own uploads), another conversation's video, or a token of another scope." [
         ("forbidden", "This link does not allow access to that upload."),
     ];
     NotFound => "The upload or video does not exist; or the upload has expired or was cancelled." [
@@ -305,8 +306,9 @@ error_responses! {
     RateLimited => "Too many requests from this address or with this capture token; retry after `Retry-After` seconds." [
         ("rate_limited", "Too many requests; retry in 1 s."),
     ];
-    QuotaExceeded => "A quota is spent (the message names it and its setting); retry after `Retry-After` seconds." [
-        ("quota_exceeded", "This video was already sent 5 times in 24 hours (VIDREPLY_SEND_MAX_PER_VIDEO)."),
+    QuotaExceeded => "Too many requests (`rate_limited`), or a quota is spent (`quota_exceeded`: a capture link's open uploads or stored bytes, or the sends of a token or of a video; the message names the quota and its setting). Retry after `Retry-After` seconds; for an upload quota, finish or cancel an open upload first." [
+        ("quota_exceeded", "This link already has 3 uploads in progress, the most one link may have (VIDREPLY_TOKEN_MAX_OPEN_UPLOADS); finish or cancel one first."),
+        ("rate_limited", "Too many requests; retry in 1 s."),
     ];
     NotReady => "The database or video storage does not answer, or the server is shutting down." [
         ("not_ready", "The server is shutting down."),
@@ -352,10 +354,13 @@ pub(super) fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
         .flatten()
         {
             if limited {
-                op.responses.responses.insert(
-                    "429".into(),
-                    RefOr::Ref(utoipa::openapi::Ref::from_response_name("RateLimited")),
-                );
+                // An operation that documents its own 429 (a quota) keeps it.
+                op.responses
+                    .responses
+                    .entry("429".into())
+                    .or_insert_with(|| {
+                        RefOr::Ref(utoipa::openapi::Ref::from_response_name("RateLimited"))
+                    });
             }
             op.responses.responses.values_mut().for_each(add);
         }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::openapi::{
-    BadInput, Forbidden, NotFound, TooLarge, Unauthenticated, UnsupportedMediaType,
+    BadInput, Conflict, Forbidden, NotFound, TooLarge, Unauthenticated, UnsupportedMediaType,
 };
 use crate::error::ApiError;
 use crate::extract::Bearer;
@@ -16,7 +16,10 @@ use crate::token::Scope;
 /// Largest poster accepted, in bytes.
 pub const MAX_POSTER_BYTES: usize = 1024 * 1024;
 
-/// Send the recording's poster image.
+/// Send the recording's poster image, while the upload is open.
+///
+/// Only the link that started the upload may, and only until the upload is
+/// completed or cancelled: a finished video's poster is never replaced.
 #[utoipa::path(
     put,
     path = "/uploads/{id}/poster",
@@ -31,6 +34,7 @@ pub const MAX_POSTER_BYTES: usize = 1024 * 1024;
         (status = 401, response = Unauthenticated),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 413, response = TooLarge),
         (status = 415, response = UnsupportedMediaType),
     ),
@@ -66,6 +70,17 @@ pub async fn put(
         ));
     }
     let upload = super::uploads::owned_upload(&state, &claims, &id).await?;
+    let closed = || {
+        ApiError::Conflict(
+            "The poster can be sent only while the upload is open; this one is complete \
+             or being completed."
+                .into(),
+        )
+    };
+    match upload.status.as_str() {
+        crate::db::status::COMPLETING | crate::db::status::COMPLETED => return Err(closed()),
+        _ => super::uploads::ensure_open(&upload)?,
+    }
     let work_error = |e: std::io::Error| ApiError::Internal(format!("work folder: {e}"));
     let work = state.work_dir().await.map_err(work_error)?;
     let file = work.path().join("poster.jpg");
@@ -75,7 +90,16 @@ pub async fn put(
         crate::processing::video_prefix(&upload.video_id)
     );
     state.store.upload_file(&key, &file, "image/jpeg").await?;
-    state.db.set_poster(&upload.id, &key).await?;
+    if !state.db.set_poster(&upload.id, &key).await? {
+        // It left `open` while the file was stored. Cancelled: take the file back
+        // (the cancel may have cleared the prefix before it landed). Completed: the
+        // key is the video's own poster, which processing makes when none came.
+        let gone = state.db.upload(&upload.id).await?;
+        if gone.is_none_or(|u| u.status == crate::db::status::ABORTED) {
+            state.store.delete(&key).await?;
+        }
+        return Err(closed());
+    }
     tracing::info!(upload_id = %upload.id, bytes = bytes.len(), "poster stored");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,8 +12,8 @@ use vidreply_core::protocol::{
 };
 
 use super::openapi::{
-    BadInput, Conflict, Forbidden, NotFound, StorageUnavailable, TooLarge, Unauthenticated,
-    Unprocessable, UnsupportedMediaType,
+    BadInput, Conflict, Forbidden, NotFound, QuotaExceeded, StorageUnavailable, TooLarge,
+    Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::clock::{unix_now, unix_now_ms};
 use crate::db::{UploadRow, status};
@@ -23,14 +23,19 @@ use crate::state::AppState;
 use crate::token::{Claims, Scope};
 
 mod complete;
+mod parts;
+pub mod quota;
 
-/// Parts one sign request may ask for.
-const MAX_SIGN_BATCH: usize = 100;
+pub(crate) use quota::discard;
 
 /// Start an upload for the token's conversation.
 ///
 /// The answer says how to cut the recording into parts (`partSize`), how many to send
-/// at once and how to retry.
+/// at once and how to retry. The upload belongs to this capture link: only it may
+/// act on the upload. A link may have `VIDREPLY_TOKEN_MAX_OPEN_UPLOADS` uploads open
+/// at once and store `VIDREPLY_TOKEN_MAX_BYTES` across its uploads (an open upload
+/// counts its `totalBytes`, or the largest upload when that is left out); past
+/// either, `429 quota_exceeded` names the quota.
 #[utoipa::path(
     post,
     path = "/uploads",
@@ -45,6 +50,7 @@ const MAX_SIGN_BATCH: usize = 100;
         (status = 403, response = Forbidden),
         (status = 413, response = TooLarge),
         (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = QuotaExceeded),
         (status = 503, response = StorageUnavailable),
     ),
 )]
@@ -74,6 +80,8 @@ pub async fn create(
             "totalBytes must be more than 0.",
         ));
     }
+    // Checked before storage is asked for anything, and again with the insert.
+    quota::check(&state, &claims.jti, req.total_bytes).await?;
     let video_id = uuid::Uuid::new_v4().simple().to_string();
     let key = format!("videos/{video_id}/original.{}", container.extension());
     let storage_upload_id = state.store.create_multipart(&key, &req.mime_type).await?;
@@ -90,8 +98,10 @@ pub async fn create(
         created_at: now,
         expires_at: now + s.upload_ttl_seconds as i64,
         poster_key: None,
+        token_id: Some(claims.jti.clone()),
+        declared_bytes: req.total_bytes.map(|b| b as i64),
     };
-    state.db.insert_upload(&row).await?;
+    quota::insert(&state, &row, req.total_bytes).await?;
     tracing::info!(upload_id = %row.id, backend = state.store.name(), "upload created");
     Ok((
         StatusCode::CREATED,
@@ -119,16 +129,21 @@ pub(super) async fn owned_upload(
         return Err(not_found());
     }
     let upload = state.db.upload(id).await?.ok_or_else(not_found)?;
-    if upload.conversation_id != claims.sub {
+    // An upload belongs to the link that started it; rows from before links were
+    // recorded belong to their conversation.
+    let other_link = upload.token_id.as_ref().is_some_and(|t| *t != claims.jti);
+    if upload.conversation_id != claims.sub || other_link {
         return Err(ApiError::Forbidden(
-            "This link does not allow access to that upload.".into(),
+            "This link does not allow access to that upload: it was started through \
+             another link."
+                .into(),
         ));
     }
     Ok(upload)
 }
 
 /// An upload that still accepts parts.
-fn ensure_open(upload: &UploadRow) -> Result<(), ApiError> {
+pub(super) fn ensure_open(upload: &UploadRow) -> Result<(), ApiError> {
     match upload.status.as_str() {
         status::OPEN | status::COMPLETING if upload.expires_at >= unix_now() as i64 => Ok(()),
         status::OPEN | status::COMPLETING => Err(ApiError::NotFound(
@@ -144,7 +159,9 @@ fn ensure_open(upload: &UploadRow) -> Result<(), ApiError> {
 /// Sign part URLs.
 ///
 /// PUT each part's bytes to its `url` (with `Content-MD5`) and keep the `ETag` of the
-/// answer. URLs are short-lived: ask again when one expires.
+/// answer. URLs are short-lived: ask again when one expires. Each URL takes a body
+/// of exactly the part's size (`partSizes`, else `partSize`); a part past what the
+/// upload may hold (its `totalBytes`, else the largest upload) is refused with 413.
 #[utoipa::path(
     post,
     path = "/uploads/{id}/sign",
@@ -171,32 +188,19 @@ pub async fn sign(
     ApiJson(req): ApiJson<SignPartsRequest>,
 ) -> Result<Json<SignPartsResponse>, ApiError> {
     let claims = state.verify_token(&token, Scope::Record).await?;
-    if req.part_numbers.is_empty() || req.part_numbers.len() > MAX_SIGN_BATCH {
-        return Err(ApiError::field(
-            "partNumbers",
-            format!("partNumbers must list between 1 and {MAX_SIGN_BATCH} parts."),
-        ));
-    }
-    for (i, n) in req.part_numbers.iter().enumerate() {
-        if !(1..=MAX_PARTS).contains(n) {
-            return Err(ApiError::field(
-                format!("partNumbers[{i}]"),
-                format!("partNumbers[{i}] is {n}; part numbers run from 1 to {MAX_PARTS}."),
-            ));
-        }
-    }
+    parts::check_numbers(&req)?;
     let upload = owned_upload(&state, &claims, &id).await?;
     ensure_open(&upload)?;
+    let planned = parts::plan(&state.settings, &upload, &req)?;
     let ttl = Duration::from_secs(state.settings.presign_ttl_seconds);
     let expires_at_ms = unix_now_ms() + ttl.as_millis() as u64;
-    let parts = req
-        .part_numbers
-        .iter()
-        .map(|&n| SignedPart {
+    let parts = planned
+        .into_iter()
+        .map(|(n, size)| SignedPart {
             part_number: n,
             url: state
                 .store
-                .sign_part(&upload.object_key, &upload.storage_upload_id, n, ttl),
+                .sign_part(&upload.object_key, &upload.storage_upload_id, n, size, ttl),
             expires_at_ms,
             expires_in_ms: Some(ttl.as_millis() as u64),
         })
@@ -275,7 +279,8 @@ pub async fn complete(
     complete::run(&state, upload, req).await.map(Json)
 }
 
-/// Abort the upload (a retake): storage drops its parts.
+/// Abort the upload (a retake): storage drops its parts and everything stored
+/// under the upload (its poster).
 #[utoipa::path(
     delete,
     path = "/uploads/{id}",
@@ -312,10 +317,7 @@ pub async fn abort(
     {
         return Err(ApiError::Conflict("This upload is being completed.".into()));
     }
-    state
-        .store
-        .abort(&upload.object_key, &upload.storage_upload_id)
-        .await?;
+    discard(&state, &upload).await?;
     tracing::info!(upload_id = %upload.id, "upload aborted");
     Ok(StatusCode::NO_CONTENT)
 }

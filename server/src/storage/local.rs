@@ -90,15 +90,22 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Check a part URL; `size` is the most bytes it was signed for.
     pub fn verify_part_url(
         &self,
         upload: &str,
         part: u32,
+        size: u64,
         expires: u64,
         sig: &str,
         now_ms: u64,
     ) -> Result<(), UrlRefusal> {
-        self.check(&format!("PUT\n{upload}\n{part}"), expires, sig, now_ms)
+        self.check(
+            &format!("PUT\n{upload}\n{part}\n{size}"),
+            expires,
+            sig,
+            now_ms,
+        )
     }
 
     pub fn verify_get_url(
@@ -243,9 +250,16 @@ impl ObjectStore for LocalStore {
         Ok(id)
     }
 
-    fn sign_part(&self, _key: &str, upload_id: &str, part: u32, ttl: Duration) -> String {
-        let path = format!("storage/parts/{upload_id}/{part}");
-        self.signed(&path, &format!("PUT\n{upload_id}\n{part}"), ttl)
+    fn sign_part(
+        &self,
+        _key: &str,
+        upload_id: &str,
+        part: u32,
+        size: u64,
+        ttl: Duration,
+    ) -> String {
+        let path = format!("storage/parts/{upload_id}/{part}?size={size}");
+        self.signed(&path, &format!("PUT\n{upload_id}\n{part}\n{size}"), ttl)
     }
 
     async fn list_parts(

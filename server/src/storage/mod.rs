@@ -48,8 +48,10 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// Start a multipart upload for `key`; returns the backend's upload id.
     async fn create_multipart(&self, key: &str, content_type: &str)
     -> Result<String, StorageError>;
-    /// A URL the browser PUTs part bytes to, valid for `ttl`.
-    fn sign_part(&self, key: &str, upload_id: &str, part: u32, ttl: Duration) -> String;
+    /// A URL the browser PUTs part bytes to, valid for `ttl`, for a body of `size`
+    /// bytes: S3 signs the `Content-Length` (a PUT of any other length is refused);
+    /// the local backend signs the size and refuses a longer body.
+    fn sign_part(&self, key: &str, upload_id: &str, part: u32, size: u64, ttl: Duration) -> String;
     /// Parts stored so far, one entry per part number (the latest), ascending.
     async fn list_parts(
         &self,

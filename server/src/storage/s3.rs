@@ -167,11 +167,15 @@ impl ObjectStore for S3Store {
         Ok(parsed.upload_id().to_string())
     }
 
-    fn sign_part(&self, key: &str, upload_id: &str, part: u32, ttl: Duration) -> String {
+    fn sign_part(&self, key: &str, upload_id: &str, part: u32, size: u64, ttl: Duration) -> String {
         let part = u16::try_from(part).expect("part numbers are validated to ≤ 10000");
-        UploadPart::new(&self.bucket, Some(&self.creds), key, part, upload_id)
-            .sign(ttl)
-            .into()
+        let mut action = UploadPart::new(&self.bucket, Some(&self.creds), key, part, upload_id);
+        // A signed header: S3 refuses a PUT whose body is not exactly `size` bytes,
+        // so a browser cannot store more than the server agreed to.
+        action
+            .headers_mut()
+            .insert("content-length", size.to_string());
+        action.sign(ttl).into()
     }
 
     async fn list_parts(

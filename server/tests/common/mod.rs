@@ -291,9 +291,34 @@ impl Server {
         self.complete(token, upload, &refs, None).await
     }
 
-    /// Sign and PUT one part; returns its ETag.
+    /// Sign part URLs for bodies of the given sizes.
+    pub async fn sign_sized(
+        &self,
+        token: &str,
+        upload: &str,
+        parts: &[(u32, u64)],
+    ) -> Vec<SignedPart> {
+        let (numbers, sizes): (Vec<u32>, Vec<u64>) = parts.iter().copied().unzip();
+        let r = self
+            .post(
+                &format!("/api/v1/uploads/{upload}/sign"),
+                Some(token),
+                json!({ "partNumbers": numbers, "partSizes": sizes }),
+            )
+            .await;
+        r.expect_status(StatusCode::OK);
+        r.json::<SignPartsResponse>().parts
+    }
+
+    /// Sign and PUT one part (its URL signed for its size, as the browser does);
+    /// returns its ETag.
     pub async fn upload_part(&self, token: &str, upload: &str, n: u32, bytes: Vec<u8>) -> String {
-        let signed = self.sign(token, upload, &[n]).await;
+        let len = bytes.len() as u64;
+        let signed = if (1..=self.state.settings.part_size).contains(&len) {
+            self.sign_sized(token, upload, &[(n, len)]).await
+        } else {
+            self.sign(token, upload, &[n]).await
+        };
         self.put_ok(&signed[0].url, bytes).await
     }
 

@@ -2,6 +2,8 @@
 //! made with ffmpeg's lavfi sources, and small MP4 box edits that reproduce what
 //! real recorders get wrong (a lying header duration) or do (portrait rotation).
 
+#![allow(dead_code)] // Each test crate uses a different subset.
+
 pub mod checks;
 
 use std::path::{Path, PathBuf};

@@ -51,7 +51,7 @@ impl Io<'_> {
                     .unwrap_or_else(|e| panic!("local part {n}: {e}"))
             }
             Io::S3 { http } => {
-                let url = store.sign_part(key, upload, n, TTL);
+                let url = store.sign_part(key, upload, n, bytes.len() as u64, TTL);
                 let res = http
                     .put(url)
                     .body(bytes.to_vec())
@@ -100,6 +100,7 @@ pub async fn run(store: &dyn ObjectStore, io: &Io<'_>) {
     multipart_round_trip(store, io).await;
     abort_ends_the_upload(store, io).await;
     list_parts_pages_through_every_part(store, io, 7).await;
+    a_part_url_holds_no_more_than_its_signed_size(store, io).await;
     unknown_ids_are_named(store).await;
     eprintln!(
         "{} suite took {:.1} s",
@@ -321,6 +322,59 @@ pub async fn list_parts_pages_through_every_part(store: &dyn ObjectStore, io: &I
         .unwrap_or_else(|_| panic!("{name}: list_parts did not terminate"))
         .expect("list");
     assert_eq!(listed, want, "{name}: {n} parts, each once, ascending");
+    store.abort(&key, &id).await.expect("abort");
+}
+
+/// A part URL is signed for a size: a longer body is refused and nothing is
+/// stored (S3 signs the `Content-Length`; the local backend signs the size and
+/// stops reading past it), so a browser cannot fill storage through one URL.
+pub async fn a_part_url_holds_no_more_than_its_signed_size(store: &dyn ObjectStore, io: &Io<'_>) {
+    let name = store.name();
+    let key = new_key();
+    let id = store.create_multipart(&key, WEBM).await.expect("create");
+    let signed_for = 1000u64;
+    let too_long = Blob::new(signed_for as usize + 1, 7);
+    match io {
+        Io::Local { store: local, .. } => {
+            let body = futures_util::stream::iter([Ok::<_, std::io::Error>(
+                Bytes::copy_from_slice(&too_long.bytes),
+            )]);
+            let r = local.write_part(&id, 1, body, signed_for, None).await;
+            assert!(
+                matches!(
+                    r,
+                    Err(vidreply_server::storage::local::WritePartError::TooLarge)
+                ),
+                "{name}: {r:?}"
+            );
+        }
+        Io::S3 { http } => {
+            let url = store.sign_part(&key, &id, 1, signed_for, TTL);
+            let res = http
+                .put(url)
+                .body(too_long.bytes.clone())
+                .send()
+                .await
+                .expect("PUT part");
+            let status = res.status();
+            assert!(
+                status.is_client_error(),
+                "{name}: {} bytes to a URL signed for {signed_for} answered {status}",
+                too_long.bytes.len()
+            );
+        }
+    }
+    assert!(
+        store.list_parts(&key, &id).await.expect("list").is_empty(),
+        "{name}: the refused part was not stored"
+    );
+    // The same URL takes exactly the bytes it was signed for.
+    let fits = Blob::new(signed_for as usize, 8);
+    put(io, store, &key, &id, 1, &fits).await;
+    assert_eq!(
+        store.list_parts(&key, &id).await.expect("list"),
+        vec![fits.listed(1)]
+    );
     store.abort(&key, &id).await.expect("abort");
 }
 

@@ -2,6 +2,7 @@
 
 mod jobs;
 mod outbox;
+mod quota;
 mod telemetry;
 mod tutorial;
 
@@ -17,6 +18,7 @@ pub async fn run_all(db: Db, url: &str) {
     revoked_tokens_stay_revoked(&db).await;
     a_share_link_is_revoked_once_and_stays_revoked(&db).await;
     outbox::run_all(&db).await;
+    quota::run_all(&db).await;
     jobs::run_all(&db).await;
     telemetry::run_all(&db).await;
     tutorial::run_all(&db).await;
@@ -36,6 +38,8 @@ pub fn upload(id: &str, created_at: i64) -> UploadRow {
         created_at,
         expires_at: created_at + 86400,
         poster_key: None,
+        token_id: None,
+        declared_bytes: None,
     }
 }
 
@@ -67,11 +71,11 @@ async fn migrations_are_versioned_and_run_once(url: &str) {
     let third = db::SqlStore::connect(url).await.unwrap();
     assert_eq!(
         again.schema_versions().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     );
     assert_eq!(
         third.schema_versions().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     );
 }
 

@@ -84,6 +84,8 @@ pub async fn receive(
         created_at: now,
         expires_at: now,
         poster_key: None,
+        token_id: None,
+        declared_bytes: None,
     };
     let video = VideoRow {
         id: video_id.clone(),

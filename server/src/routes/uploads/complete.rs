@@ -69,6 +69,11 @@ async fn settle(
                 .db
                 .transition(&upload.id, status::COMPLETING, next)
                 .await?;
+            if next == status::ABORTED
+                && let Err(del) = super::discard(state, upload).await
+            {
+                tracing::warn!(upload_id = %upload.id, error = %del, "could not delete a refused upload; retention will");
+            }
             Err(e)
         }
     }
@@ -165,6 +170,13 @@ async fn assemble(
             container.extension()
         )));
     }
+    // The poster, as stored while the upload was open (it may have come after the
+    // row above was read, but not after this upload left `open`).
+    let poster_key = state
+        .db
+        .upload(&upload.id)
+        .await?
+        .and_then(|u| u.poster_key);
     let created_at = unix_now() as i64;
     let video = VideoRow {
         id: upload.video_id.clone(),
@@ -179,7 +191,7 @@ async fn assemble(
         status: video_status::PROCESSING.into(),
         failure_code: None,
         failure_reason: None,
-        poster_key: upload.poster_key.clone(),
+        poster_key,
         mp4_key: None,
         hls_key: None,
         retention_expires_at: Some(created_at + state.settings.retention_days as i64 * 86400),

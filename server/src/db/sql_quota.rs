@@ -1,0 +1,95 @@
+//! Per-capture-token quotas: what a token's uploads hold, and an insert that
+//! checks the quotas in the same step, so two creates at once cannot both pass.
+
+use sqlx::{AnyPool, Executor};
+
+use super::{R, SqlStore, Store, TokenUsage, UploadQuota, UploadRow, status};
+
+/// Open uploads (`$1`: the token) and their bytes (`$2`: what an open upload
+/// without `declared_bytes` counts): completed uploads count their video's size,
+/// cancelled ones nothing. SUM is cast because PostgreSQL sums BIGINT as NUMERIC.
+fn usage_sql(token: &str, undeclared: &str) -> String {
+    let (open, completing, completed) = (status::OPEN, status::COMPLETING, status::COMPLETED);
+    format!(
+        "SELECT
+           CAST(COALESCE(SUM(CASE WHEN u.status IN ('{open}', '{completing}') THEN 1 ELSE 0 END), 0)
+             AS BIGINT) AS n_open,
+           CAST(COALESCE(SUM(CASE
+             WHEN u.status IN ('{open}', '{completing}') THEN COALESCE(u.declared_bytes, {undeclared})
+             WHEN u.status = '{completed}' THEN COALESCE(v.size, 0)
+             ELSE 0 END), 0) AS BIGINT) AS n_bytes
+         FROM uploads u LEFT JOIN videos v ON v.upload_id = u.id
+         WHERE u.token_id = {token}"
+    )
+}
+
+pub(super) async fn token_usage(
+    pool: &AnyPool,
+    token_id: &str,
+    undeclared_bytes: i64,
+) -> R<TokenUsage> {
+    let (open, bytes): (i64, i64) = sqlx::query_as(&usage_sql("$1", "$2"))
+        .bind(token_id)
+        .bind(undeclared_bytes)
+        .fetch_one(pool)
+        .await?;
+    Ok(TokenUsage { open, bytes })
+}
+
+pub(super) async fn insert_upload_within(
+    store: &SqlStore,
+    u: &UploadRow,
+    quota: &UploadQuota,
+) -> R<bool> {
+    let Some(token) = &u.token_id else {
+        // Nothing to count against: insert as it is.
+        super::sql::insert_upload_row(&mut *store.pool.acquire().await?, u).await?;
+        return Ok(true);
+    };
+    let charge = u.declared_bytes.unwrap_or(quota.undeclared_bytes);
+    let usage = usage_sql("$12", "$15");
+    // One statement: SQLite runs it under its write lock, so the check and the
+    // insert cannot interleave with another create.
+    let sql = format!(
+        "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
+         storage_upload_id, status, created_at, expires_at, poster_key, token_id, declared_bytes)
+         SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13
+         FROM ({usage}) AS used
+         WHERE used.n_open < $14 AND used.n_bytes + $16 <= $17"
+    );
+    let mut tx = store.pool.begin().await?;
+    if store.backend() == "postgres" {
+        // PostgreSQL checks each statement against its own snapshot: creates of one
+        // token take turns on a lock held until commit.
+        (&mut *tx)
+            .execute(
+            sqlx::query(
+                "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l",
+            )
+            .bind(token),
+        )
+        .await?;
+    }
+    let r = sqlx::query(&sql)
+        .bind(&u.id)
+        .bind(&u.video_id)
+        .bind(&u.conversation_id)
+        .bind(&u.customer_id)
+        .bind(&u.mime_type)
+        .bind(&u.object_key)
+        .bind(&u.storage_upload_id)
+        .bind(&u.status)
+        .bind(u.created_at)
+        .bind(u.expires_at)
+        .bind(&u.poster_key)
+        .bind(token)
+        .bind(u.declared_bytes)
+        .bind(quota.max_open)
+        .bind(quota.undeclared_bytes)
+        .bind(charge)
+        .bind(quota.max_bytes)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(r.rows_affected() == 1)
+}
