@@ -175,7 +175,7 @@ impl TokenKeys {
 mod tests {
     use super::*;
 
-    fn claims(exp: u64) -> Claims {
+    pub(super) fn claims(exp: u64) -> Claims {
         Claims {
             sub: "conv-1".into(),
             cus: None,
@@ -232,17 +232,7 @@ mod purpose_tests {
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn record(exp: u64) -> Claims {
-        Claims {
-            sub: "conv-1".into(),
-            cus: None,
-            scope: Scope::Record,
-            iat: 0,
-            exp,
-            jti: "t1".into(),
-            rol: CaptureRole::Customer,
-            vid: None,
-            sid: None,
-        }
+        super::tests::claims(exp)
     }
 
     fn sign_with(key: &[u8], claims: &Claims) -> String {

@@ -23,6 +23,16 @@ fn start(id: &str, session: &str, visit: &Visit) -> Value {
     })
 }
 
+/// Report `events` with a visit's watch token.
+async fn report(s: &Server, token: &str, events: Vec<Value>) -> Resp {
+    s.post(
+        "/api/v1/telemetry",
+        Some(token),
+        json!({ "events": events }),
+    )
+    .await
+}
+
 async fn engagement(s: &Server, video: &str) -> Engagement {
     let r = s
         .get(&format!("/api/v1/videos/{video}/engagement"), Some(API_KEY))
@@ -63,26 +73,19 @@ async fn a_share_link_holder_cannot_forge_views() {
     // The attack: 100 starts, each with a session id of the attacker's choosing.
     for i in 0..100 {
         let made_up = format!("forged-{i}");
-        let r = s
-            .post(
-                "/api/v1/telemetry",
-                Some(visit.token()),
-                json!({ "events": [start(&format!("f{i}"), &made_up, &visit)] }),
-            )
-            .await;
+        let r = report(
+            &s,
+            visit.token(),
+            vec![start(&format!("f{i}"), &made_up, &visit)],
+        )
+        .await;
         let e = r.api_error(StatusCode::FORBIDDEN, "forbidden");
         assert!(e.message.contains("events[0].sessionId"), "{}", e.message);
     }
     // The visit's own session, but the player never fetched the video: kept,
     // marked unverified, and no view.
     let own = visit.session().to_string();
-    let r = s
-        .post(
-            "/api/v1/telemetry",
-            Some(visit.token()),
-            json!({ "events": [start("own-1", &own, &visit)] }),
-        )
-        .await;
+    let r = report(&s, visit.token(), vec![start("own-1", &own, &visit)]).await;
     r.expect_status(StatusCode::OK);
     let kept = exported(&s).await;
     assert_eq!(kept.len(), 1, "only the visit's own event is stored");
@@ -97,13 +100,7 @@ async fn a_share_link_holder_cannot_forge_views() {
     // Once the server served this session the video, its start is a view, once.
     visit.play(&s).await;
     for id in ["own-2", "own-3"] {
-        let r = s
-            .post(
-                "/api/v1/telemetry",
-                Some(visit.token()),
-                json!({ "events": [start(id, &own, &visit)] }),
-            )
-            .await;
+        let r = report(&s, visit.token(), vec![start(id, &own, &visit)]).await;
         r.expect_status(StatusCode::OK);
     }
     let views = viewed(&s, &got).await;
@@ -127,24 +124,12 @@ async fn a_watch_token_reports_only_on_its_own_video_and_session() {
     // Another video of the same conversation.
     let mut e = start("x1", visit.session(), &visit);
     e["assetId"] = json!(other);
-    let r = s
-        .post(
-            "/api/v1/telemetry",
-            Some(visit.token()),
-            json!({ "events": [e] }),
-        )
-        .await;
+    let r = report(&s, visit.token(), vec![e]).await;
     let err = r.api_error(StatusCode::FORBIDDEN, "forbidden");
     assert!(err.message.contains("events[0].assetId"), "{}", err.message);
     // Another visit's session, though that visit is real.
     let e = start("x2", elsewhere.session(), &visit);
-    let r = s
-        .post(
-            "/api/v1/telemetry",
-            Some(visit.token()),
-            json!({ "events": [e] }),
-        )
-        .await;
+    let r = report(&s, visit.token(), vec![e]).await;
     r.api_error(StatusCode::FORBIDDEN, "forbidden");
     // A media URL with another video's visit token marks nothing.
     let foreign = visit.page.mp4.replace(&mine, &other);
@@ -152,13 +137,7 @@ async fn a_watch_token_reports_only_on_its_own_video_and_session() {
         .await
         .expect_status(StatusCode::TEMPORARY_REDIRECT);
     let e = start("x3", elsewhere.session(), &elsewhere);
-    let r = s
-        .post(
-            "/api/v1/telemetry",
-            Some(elsewhere.token()),
-            json!({ "events": [e] }),
-        )
-        .await;
+    let r = report(&s, elsewhere.token(), vec![e]).await;
     r.expect_status(StatusCode::OK);
     assert!(
         exported(&s).await.iter().all(|e| !e.verified),
