@@ -3,6 +3,7 @@
 //! in [`crate::ratelimit`]. Over a limit the share link answers a friendly 429 page.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, RateLimiter};
@@ -17,6 +18,7 @@ const HOUSEKEEP_AT: usize = 50_000;
 pub struct VisitLimits {
     ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
     video: Option<DefaultKeyedRateLimiter<String>>,
+    seen: AtomicU64,
 }
 
 impl VisitLimits {
@@ -26,6 +28,7 @@ impl VisitLimits {
         Self {
             ip: ip.map(RateLimiter::keyed),
             video: video.map(RateLimiter::keyed),
+            seen: AtomicU64::new(0),
         }
     }
 
@@ -35,16 +38,23 @@ impl VisitLimits {
             let w = not_until.wait_time_from(DefaultClock::default().now());
             w.as_secs() + u64::from(w.subsec_nanos() > 0)
         };
-        if let (Some(l), Some(ip)) = (&self.ip, ip) {
-            if l.len() > HOUSEKEEP_AT {
+        // Forget idle keys now and then, not on every visit.
+        if self
+            .seen
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1024)
+        {
+            if let Some(l) = self.ip.as_ref().filter(|l| l.len() > HOUSEKEEP_AT) {
                 l.retain_recent();
             }
+            if let Some(l) = self.video.as_ref().filter(|l| l.len() > HOUSEKEEP_AT) {
+                l.retain_recent();
+            }
+        }
+        if let (Some(l), Some(ip)) = (&self.ip, ip) {
             l.check_key(&ip).map_err(wait)?;
         }
         if let Some(l) = &self.video {
-            if l.len() > HOUSEKEEP_AT {
-                l.retain_recent();
-            }
             l.check_key(&video_id.to_string()).map_err(wait)?;
         }
         Ok(())

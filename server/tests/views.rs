@@ -136,6 +136,12 @@ async fn a_watch_token_reports_only_on_its_own_video_and_session() {
     s.get(&foreign, None)
         .await
         .expect_status(StatusCode::TEMPORARY_REDIRECT);
+    let seen = |v: &str, session: &str| {
+        let (db, v, session) = (s.state.db.clone(), v.to_string(), session.to_string());
+        async move { db.media_session_seen(&v, &session).await.unwrap() }
+    };
+    assert!(!seen(&other, visit.session()).await);
+    assert!(seen(&mine, visit.session()).await);
     let e = start("x3", elsewhere.session(), &elsewhere);
     let r = report(&s, elsewhere.token(), vec![e]).await;
     r.expect_status(StatusCode::OK);
@@ -150,7 +156,7 @@ async fn a_watch_token_reports_only_on_its_own_video_and_session() {
 }
 
 #[tokio::test]
-async fn watch_visits_are_limited_per_address_and_per_video() {
+async fn visits_past_their_limits_watch_but_mint_no_viewer() {
     let s = Server::start_with(&[
         "--trust-forwarded-for",
         "true",
@@ -173,30 +179,45 @@ async fn watch_visits_are_limited_per_address_and_per_video() {
             .body(axum::body::Body::empty())
             .unwrap()
     };
+    let open = |ip: &'static str, id: String| {
+        let s = &s;
+        async move {
+            let r = s.send(visit_from(ip, &id)).await;
+            r.expect_status(StatusCode::OK);
+            Visit {
+                page: common::watch::watch_config(&r.text()),
+            }
+        }
+    };
     for _ in 0..3 {
-        let r = s.send(visit_from("198.51.100.7", &video)).await;
-        r.expect_status(StatusCode::OK);
+        let v = open("198.51.100.7", video.clone()).await;
+        assert!(v.page.session_id.is_some(), "within the limit: a session");
     }
-    // The address's fourth visit in the minute is refused with a page, not a token.
-    let r = s.send(visit_from("198.51.100.7", &other)).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.header("retry-after").is_some());
-    let page = r.text();
-    assert!(
-        page.contains("Too many visits") && !page.contains("vidreply-watch"),
-        "{page}"
-    );
-    // Other addresses still get in, until the video's own limit is spent.
+    // The address's fourth visit in the minute still watches, but mints no viewer:
+    // no session, so its media marks nothing and its reports are refused.
+    let over = open("198.51.100.7", other.clone()).await;
+    assert_eq!(over.page.session_id, None);
+    over.play(&s).await;
+    let mut e = start("o1", "made-up", &over);
+    e["assetId"] = json!(other);
+    let r = report(&s, over.token(), vec![e]).await;
+    r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    assert!(exported(&s).await.is_empty());
+    // Other addresses get sessions until the video's own limit is spent.
     for ip in ["203.0.113.1", "203.0.113.2"] {
-        s.send(visit_from(ip, &video))
-            .await
-            .expect_status(StatusCode::OK);
+        assert!(open(ip, video.clone()).await.page.session_id.is_some());
     }
-    let r = s.send(visit_from("203.0.113.3", &video)).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    s.send(visit_from("203.0.113.4", &other))
-        .await
-        .expect_status(StatusCode::OK);
+    assert_eq!(
+        open("203.0.113.3", video.clone()).await.page.session_id,
+        None
+    );
+    assert!(
+        open("203.0.113.4", other.clone())
+            .await
+            .page
+            .session_id
+            .is_some()
+    );
 }
 
 #[tokio::test]

@@ -51,10 +51,9 @@ async fn find(state: &AppState, id: &str) -> Result<Option<crate::db::VideoRow>,
         ("theme" = Option<String>, Query, description = "`light` or `dark`; the system's by default."),
     ),
     responses(
-        (status = 200, description = "The watch page. Its `vidreply-watch` meta tag holds the video's configuration and a watch token for telemetry; it is never cached.", body = String, content_type = "text/html"),
+        (status = 200, description = "The watch page. Its `vidreply-watch` meta tag holds the video's configuration and a watch token for telemetry, naming a viewer session the server chose; past the visit limits (`VIDREPLY_WATCH_VISITS_*`) the page comes without a session, and nothing it reports counts as a view. It is never cached.", body = String, content_type = "text/html"),
         (status = 404, description = "A page saying the video does not exist.", body = String, content_type = "text/html"),
         (status = 410, description = "A page saying the video was withdrawn, has expired, or could not be processed (its original is never served).", body = String, content_type = "text/html"),
-        (status = 429, description = "A page: too many visits from this address or of this video just now (`VIDREPLY_WATCH_VISITS_*`); `Retry-After` says when to come back.", body = String, content_type = "text/html"),
     ),
 )]
 pub async fn watch(
@@ -71,11 +70,9 @@ pub async fn watch(
     if let Some(kind) = super::watch::unavailable(&video, crate::clock::unix_now() as i64) {
         return Ok(unavailable_page(StatusCode::GONE, kind));
     }
-    if let Some(busy) = super::watch::visit_refused(&state, ip.map(|e| e.0), &video.id) {
-        return Ok(busy);
-    }
+    let visit = super::watch::admit_visit(&state, ip.map(|e| e.0), &video.id);
     let conversation = video.conversation_id.clone();
-    super::watch::serve_watch_page(&state, &video, &conversation, None).await
+    super::watch::serve_watch_page(&state, &video, &conversation, None, visit).await
 }
 
 /// The playable file (the processed MP4 once ready, the original until then),
@@ -111,9 +108,12 @@ pub async fn media(
 }
 
 /// Record that the visit named by `?viewer=` was served this video's media: the
-/// evidence that turns its `VIDEO_START` into a view.
+/// evidence that turns its `VIDEO_START` into a view. A session is written once (a
+/// read first, so the segments of a playing video do not queue for the writer).
 async fn served_to(state: &AppState, query: Option<&str>, video_id: &str) -> Result<(), ApiError> {
-    if let Some(session) = super::watch::media_session(state, query, video_id) {
+    if let Some(session) = super::watch::media_session(state, query, video_id)
+        && !state.db.media_session_seen(video_id, &session).await?
+    {
         let now = crate::clock::unix_now_ms() as i64;
         state
             .db
@@ -243,7 +243,9 @@ async fn hls_file(
     }
     // The viewer's credential goes on to every URI the playlist names, so its
     // segments come back marked as served to that session.
-    let viewer = crate::extract::query_param(query, super::watch::SESSION_PARAM);
+    // Only a credential that names this video is carried on (never an arbitrary string).
+    let viewer = crate::extract::query_param(query, super::watch::SESSION_PARAM)
+        .filter(|_| super::watch::media_session(state, query, &video.id).is_some());
     let bytes = match viewer {
         Some(v) => with_viewer(&String::from_utf8_lossy(&bytes), &v).into(),
         None => bytes,

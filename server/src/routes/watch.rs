@@ -56,9 +56,11 @@ pub async fn serve_watch_page(
     video: &crate::db::VideoRow,
     conversation_id: &str,
     session_id: Option<&str>,
+    visit: Visit,
 ) -> Result<Response, ApiError> {
     let now = unix_now();
-    let session = session_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    let session = (visit == Visit::Vouched)
+        .then(|| session_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string));
     let claims = Claims {
         sub: conversation_id.to_string(),
         cus: None,
@@ -68,7 +70,7 @@ pub async fn serve_watch_page(
         jti: uuid::Uuid::new_v4().to_string(),
         rol: Default::default(),
         vid: Some(video.id.clone()),
-        sid: Some(session.clone()),
+        sid: session.clone(),
     };
     let token = state.tokens.issue(&claims);
     let base = format!("/v/{}", video.id);
@@ -76,7 +78,7 @@ pub async fn serve_watch_page(
     let config = WatchPage {
         video_id: video.id.clone(),
         conversation_id: conversation_id.to_string(),
-        session_id: Some(session),
+        session_id: session,
         token: token.clone(),
         mime_type: if video.mp4_key.is_some() {
             "video/mp4".into()
@@ -128,19 +130,24 @@ pub fn media_session(state: &AppState, query: Option<&str>, video_id: &str) -> O
         .flatten()
 }
 
-/// A friendly 429 page when this visit is over the per-IP or per-video visit limit
-/// (each visit mints a watch token and a viewer session); `None` admits it.
-pub fn visit_refused(
-    state: &AppState,
-    ip: Option<crate::ratelimit::ClientIp>,
-    video_id: &str,
-) -> Option<Response> {
-    let retry = state.visits.admit(ip.map(|c| c.0), video_id).err()?;
-    tracing::warn!(video_id, "watch-page visit refused by its limit");
-    let mut page = unavailable_page(StatusCode::TOO_MANY_REQUESTS, Unavailable::Busy);
-    page.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry.max(1)));
-    Some(page)
+/// A visit the server vouches for: within the per-IP and per-video visit limits
+/// (each such visit mints a viewer session). Over them the page is still served,
+/// so nobody can lock viewers out of a video, but with no session: nothing it
+/// reports or fetches can become a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visit {
+    Vouched,
+    Unvouched,
+}
+
+pub fn admit_visit(state: &AppState, ip: Option<crate::ratelimit::ClientIp>, key: &str) -> Visit {
+    match state.visits.admit(ip.map(|c| c.0), key) {
+        Ok(()) => Visit::Vouched,
+        Err(_) => {
+            tracing::warn!("watch-page visit over its limit: served without a viewer session");
+            Visit::Unvouched
+        }
+    }
 }
 
 /// The page served when `dist/` was not built (server-only deployments and tests).

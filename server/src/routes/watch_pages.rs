@@ -21,8 +21,6 @@ pub enum Unavailable {
     /// Its processing failed, or it was refused (too long, not a browser's codec):
     /// it can never be played, and its original is never served (410).
     Unplayable,
-    /// Too many visits from this address or of this video just now (429).
-    Busy,
 }
 
 /// Languages the pages are written in; the first is the default.
@@ -131,31 +129,6 @@ fn strings(kind: Unavailable, lang: &str) -> [&'static str; 3] {
             "Video unavailable",
             "This video could not be prepared for viewing.",
             "Ask the sender to record it again.",
-        ],
-        (Busy, "es") => [
-            "Demasiadas visitas",
-            "Este vídeo se ha abierto demasiadas veces en poco tiempo.",
-            "Espera un minuto y vuelve a abrir el enlace.",
-        ],
-        (Busy, "fr") => [
-            "Trop de visites",
-            "Cette vidéo a été ouverte trop souvent en peu de temps.",
-            "Patientez une minute, puis rouvrez le lien.",
-        ],
-        (Busy, "de") => [
-            "Zu viele Aufrufe",
-            "Dieses Video wurde in kurzer Zeit zu oft geöffnet.",
-            "Warten Sie eine Minute und öffnen Sie den Link erneut.",
-        ],
-        (Busy, "pt") => [
-            "Visitas demais",
-            "Este vídeo foi aberto vezes demais em pouco tempo.",
-            "Aguarde um minuto e abra o link novamente.",
-        ],
-        (Busy, _) => [
-            "Too many visits",
-            "This video was opened too many times in a short while.",
-            "Wait a minute, then open the link again.",
         ],
     }
 }
@@ -290,7 +263,6 @@ mod tests {
             Unavailable::Revoked,
             Unavailable::Expired,
             Unavailable::Unplayable,
-            Unavailable::Busy,
         ] {
             let en = strings(kind, "en");
             for lang in &LANGUAGES[1..] {

@@ -24,6 +24,56 @@ pub async fn run_all(db: &Db) {
     open_uploads_and_bytes_are_counted(db).await;
     racing_creates_never_pass_the_quota_together(db).await;
     a_poster_lands_only_on_an_open_upload(db).await;
+    racing_sends_never_pass_their_quotas_together(db).await;
+}
+
+/// Sends of one agent racing for the last units of its quota (a double click):
+/// exactly the quota is granted, and none of them is a database error.
+async fn racing_sends_never_pass_their_quotas_together(db: &Db) {
+    use vidreply_server::db::SendQuota;
+    let tries = (0..12).map(|i| {
+        let db = db.clone();
+        // Three videos, so the per-video quota (5) never binds first.
+        async move {
+            db.record_send(&format!("vid-send-{}", i % 3), "agent-jti", 1_000, 0, 4, 5)
+                .await
+        }
+    });
+    let handles: Vec<_> = tries.map(tokio::spawn).collect();
+    let mut granted = 0;
+    for h in handles {
+        match h
+            .await
+            .unwrap()
+            .expect("no database error under contention")
+        {
+            SendQuota::Granted => granted += 1,
+            SendQuota::SenderSpent => {}
+            SendQuota::VideoSpent => panic!("the sender's quota binds first"),
+        }
+    }
+    assert_eq!(granted, 4, "exactly max_per_sender of 12 racing sends");
+    // The video's quota counts every sender; outside the window nothing counts.
+    for sender in ["a2", "a3"] {
+        assert_eq!(
+            db.record_send("vid-send-x", sender, 1_000, 0, 10, 2)
+                .await
+                .unwrap(),
+            SendQuota::Granted
+        );
+    }
+    assert_eq!(
+        db.record_send("vid-send-x", "a4", 1_000, 0, 10, 2)
+            .await
+            .unwrap(),
+        SendQuota::VideoSpent
+    );
+    assert_eq!(
+        db.record_send("vid-send-x", "a4", 5_000, 2_000, 10, 2)
+            .await
+            .unwrap(),
+        SendQuota::Granted
+    );
 }
 
 async fn open_uploads_and_bytes_are_counted(db: &Db) {

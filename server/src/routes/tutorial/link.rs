@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::super::watch::{
-    Unavailable, serve_watch_page, unavailable, unavailable_page, visit_refused,
+    Unavailable, admit_visit, serve_watch_page, unavailable, unavailable_page,
 };
 use super::{LINK_KIND, LinkClaims, channel_hint};
 use crate::clock::{unix_now, unix_now_ms};
@@ -40,7 +40,6 @@ use crate::state::AppState;
         (status = 403, description = "A page: the link's parameters do not match its token.", body = String, content_type = "text/html"),
         (status = 404, description = "A page: the link is not valid, or the tutorial no longer exists.", body = String, content_type = "text/html"),
         (status = 410, description = "A page: the link has expired; ask for a new one.", body = String, content_type = "text/html"),
-        (status = 429, description = "A page: too many visits from this address or of this tutorial just now (`VIDREPLY_WATCH_VISITS_*`); `Retry-After` says when to come back.", body = String, content_type = "text/html"),
     ),
 )]
 pub async fn open(
@@ -79,9 +78,7 @@ pub async fn open(
         return Ok(unavailable_page(StatusCode::GONE, kind));
     }
     // Keyed by the caller's session, not the asset: one tutorial serves many callers.
-    if let Some(busy) = visit_refused(&state, ip.map(|e| e.0), &claims.ses) {
-        return Ok(busy);
-    }
+    let visit = admit_visit(&state, ip.map(|e| e.0), &claims.ses);
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -94,5 +91,5 @@ pub async fn open(
     {
         tracing::info!(asset_id = %claims.ast, channel_hint = hint, "tutorial link opened");
     }
-    serve_watch_page(&state, &video, &claims.sub, Some(&claims.ses)).await
+    serve_watch_page(&state, &video, &claims.sub, Some(&claims.ses), visit).await
 }
