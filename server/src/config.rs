@@ -65,6 +65,12 @@ pub struct Settings {
     /// derived from it, one per purpose [default: generated once into DATA_DIR/signing-secret, mode 0600].
     #[arg(long, env = "VIDREPLY_SIGNING_SECRET", hide_env_values = true)]
     pub signing_secret: Option<String>,
+    /// Until this time (unix seconds), also accept capture links signed the way
+    /// servers before the per-purpose keys signed them (with the signing secret
+    /// itself), as a customer's, so links already sent keep working through an
+    /// upgrade. 0: never. Nothing new is ever signed that way.
+    #[arg(long, env = "VIDREPLY_LEGACY_CAPTURE_LINKS_UNTIL", default_value_t = 0)]
+    pub legacy_capture_links_until: u64,
 
     /// Where video bytes are kept.
     #[arg(long, env = "VIDREPLY_STORAGE", value_enum, default_value = "local")]

@@ -125,13 +125,17 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .then(|| outbox::Outbox::new(db.clone(), endpoints, &settings.webhook_schedule));
     let genesys = Arc::new(genesys::Genesys::new(&settings)?);
     let visits = Arc::new(visits::VisitLimits::new(&settings));
+    let legacy_links_until = settings.legacy_capture_links_until;
     Ok(AppState {
         genesys,
         settings: Arc::new(settings),
         db,
         store,
         local,
-        tokens: Arc::new(token::TokenKeys::new(signing.as_bytes())),
+        tokens: Arc::new(
+            token::TokenKeys::new(signing.as_bytes())
+                .with_legacy_capture_links(signing.as_bytes(), legacy_links_until),
+        ),
         api_key: Arc::new(api_key),
         outbox,
         jobs: jobs::JobsWake::default(),

@@ -74,6 +74,10 @@ pub struct TokenKeys {
     capture: Key,
     watch: Key,
     tutorial: Key,
+    /// Capture links signed before the per-purpose keys (with the secret itself),
+    /// accepted as a customer's until this time (unix seconds) to carry links
+    /// already sent through an upgrade; `None`: never.
+    legacy: Option<(DecodingKey, u64)>,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -106,7 +110,33 @@ impl TokenKeys {
             capture: Key::new(Purpose::CaptureTokens, secret),
             watch: Key::new(Purpose::WatchTokens, secret),
             tutorial: Key::new(Purpose::TutorialTokens, secret),
+            legacy: None,
         }
+    }
+
+    /// Also accept capture links signed with the secret itself, as a customer's,
+    /// until `until_s` (unix seconds; 0: never).
+    pub fn with_legacy_capture_links(mut self, secret: &[u8], until_s: u64) -> Self {
+        self.legacy = (until_s > 0).then(|| (DecodingKey::from_secret(secret), until_s));
+        self
+    }
+
+    /// A capture link signed before the per-purpose keys, while they are accepted:
+    /// always a customer's, whatever it claims.
+    fn legacy_capture(&self, token: &str) -> Option<Claims> {
+        let (key, until) = self.legacy.as_ref()?;
+        if crate::clock::unix_now() >= *until {
+            return None;
+        }
+        let mut claims = jsonwebtoken::decode::<Claims>(token, key, &validation())
+            .ok()?
+            .claims;
+        (claims.scope == Scope::Record).then(|| {
+            claims.rol = CaptureRole::Customer;
+            claims.vid = None;
+            claims.sid = None;
+            claims
+        })
     }
 
     fn key(&self, scope: Scope) -> &Key {
@@ -129,22 +159,15 @@ impl TokenKeys {
         let data = match jsonwebtoken::decode::<Claims>(token, &self.key(scope).dec, &validation())
         {
             Ok(d) => d,
-            // Signed with another purpose's key: say what the link is, if it is one.
             Err(e) if *e.kind() == ErrorKind::InvalidSignature => {
-                let other = [Scope::Record, Scope::Watch]
-                    .into_iter()
-                    .filter(|s| *s != scope)
-                    .find_map(|s| {
-                        match jsonwebtoken::decode::<Claims>(token, &self.key(s).dec, &validation())
-                        {
-                            Ok(d) if d.claims.scope == s => Some(ApiError::Forbidden(
-                                "This link does not allow that action.".into(),
-                            )),
-                            Err(e) if *e.kind() == ErrorKind::ExpiredSignature => Some(refusal(&e)),
-                            _ => None,
-                        }
-                    });
-                return Err(other.unwrap_or_else(|| refusal(&e)));
+                if scope == Scope::Record
+                    && let Some(old) = self.legacy_capture(token)
+                {
+                    return Ok(old);
+                }
+                return Err(self
+                    .other_scope(token, scope)
+                    .unwrap_or_else(|| refusal(&e)));
             }
             Err(e) => return Err(refusal(&e)),
         };
@@ -154,6 +177,22 @@ impl TokenKeys {
             ));
         }
         Ok(data.claims)
+    }
+
+    /// A token signed with another scope's key: say what the link is, if it is one.
+    fn other_scope(&self, token: &str, scope: Scope) -> Option<ApiError> {
+        [Scope::Record, Scope::Watch]
+            .into_iter()
+            .filter(|s| *s != scope)
+            .find_map(|s| {
+                match jsonwebtoken::decode::<Claims>(token, &self.key(s).dec, &validation()) {
+                    Ok(d) if d.claims.scope == s => Some(ApiError::Forbidden(
+                        "This link does not allow that action.".into(),
+                    )),
+                    Err(e) if *e.kind() == ErrorKind::ExpiredSignature => Some(refusal(&e)),
+                    _ => None,
+                }
+            })
     }
 
     /// Sign claims of another shape (tutorial links), with the tutorial key.

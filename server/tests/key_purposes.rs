@@ -66,3 +66,46 @@ async fn capture_claims_signed_with_any_other_key_are_refused() {
         .await
         .expect_status(StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn links_signed_before_the_keys_work_as_a_customers_only_while_allowed() {
+    let secret = SECRET.as_bytes();
+    let mut claims = record_claims("conv-legacy");
+    // Even if it claims to be an agent's, an old link is a customer's.
+    claims.rol = vidreply_core::protocol::CaptureRole::Agent;
+    let old = sign_with(secret, &claims);
+    let body = json!({ "mimeType": WEBM });
+    let until = (now() + 3600).to_string();
+    let s = Server::start_with(&["--legacy-capture-links-until", &until]).await;
+    s.post("/api/v1/uploads", Some(&old), body.clone())
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (_, video) = s.completed_video_with(old.clone()).await;
+    let r = s
+        .post(
+            &format!("/api/v1/videos/{video}/send"),
+            Some(&old),
+            json!({"targetChannel": "email", "targetAddress": "a@b.de"}),
+        )
+        .await;
+    r.api_error(StatusCode::FORBIDDEN, "forbidden");
+    // A watch token signed the old way is never taken.
+    let mut watch = record_claims("conv-legacy");
+    watch.scope = Scope::Watch;
+    let r = s
+        .post(
+            "/api/v1/uploads",
+            Some(&sign_with(secret, &watch)),
+            body.clone(),
+        )
+        .await;
+    assert!(r.status.is_client_error());
+    // Once the window has passed, or by default, the old link is refused.
+    let past = (now() - 1).to_string();
+    for extra in [vec!["--legacy-capture-links-until", past.as_str()], vec![]] {
+        let s = Server::start_with(&extra).await;
+        s.post("/api/v1/uploads", Some(&old), body.clone())
+            .await
+            .api_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+}
