@@ -39,6 +39,10 @@ pub struct Claims {
     /// A watch token's viewer session, chosen by the server for this visit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The Genesys Cloud user an agent frame's token was issued to: send quotas
+    /// count per agent, so reloading the frame (a new token) does not reset them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agt: Option<String>,
 }
 
 fn is_customer(r: &CaptureRole) -> bool {
@@ -49,6 +53,14 @@ impl Claims {
     /// May this token send a video to a customer on a channel? Only an agent's.
     pub fn is_agent(&self) -> bool {
         self.scope == Scope::Record && self.rol == CaptureRole::Agent
+    }
+
+    /// Whom a send is counted against: the agent frame's Genesys user, else the token.
+    pub fn sender(&self) -> String {
+        match &self.agt {
+            Some(user) => format!("genesys-user:{user}"),
+            None => format!("token:{}", self.jti),
+        }
     }
 }
 
@@ -135,6 +147,7 @@ impl TokenKeys {
             claims.rol = CaptureRole::Customer;
             claims.vid = None;
             claims.sid = None;
+            claims.agt = None;
             claims
         })
     }
@@ -225,6 +238,7 @@ mod tests {
             rol: CaptureRole::Customer,
             vid: None,
             sid: None,
+            agt: None,
         }
     }
 

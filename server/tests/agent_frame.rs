@@ -381,3 +381,44 @@ async fn the_access_token_never_reaches_the_logs() {
         assert!(!text.contains(secret), "the log holds {secret:?}:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn an_agent_frame_reloaded_does_not_reset_its_agents_send_quota() {
+    let g = Genesys::start().await;
+    let (hook, _got) = common::video::receiver().await;
+    let secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+    let s = server(
+        &g,
+        &[
+            "--webhook-url",
+            &hook,
+            "--webhook-secret",
+            secret,
+            "--send-max-per-token",
+            "1",
+        ],
+    )
+    .await;
+    let send = json!({ "targetChannel": "email", "targetAddress": "customer@example.com" });
+    let mut answers = Vec::new();
+    // The frame loaded twice (two exchanges, two tokens) by the same agent.
+    for _ in 0..2 {
+        let link: CaptureLink = exchange(&s, AGENT_TOKEN, body(CONV)).await.json();
+        let (_, video) = s.completed_video_with(link.token.clone()).await;
+        let r = s
+            .post(
+                &format!("/api/v1/videos/{video}/send"),
+                Some(&link.token),
+                send.clone(),
+            )
+            .await;
+        answers.push(r);
+    }
+    answers[0].expect_status(StatusCode::ACCEPTED);
+    let e = answers[1].api_error(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded");
+    assert!(
+        e.message.contains("VIDREPLY_SEND_MAX_PER_TOKEN"),
+        "{}",
+        e.message
+    );
+}

@@ -9,7 +9,6 @@ use vidreply_core::protocol::{
     AgentCaptureLinkRequest, AgentConfig, CaptureLink, CaptureRole, CreateCaptureLinkRequest,
 };
 
-use super::issue_capture_link;
 use super::openapi::{
     AgentFrameDisabled, BadInput, Forbidden, GenesysUnavailable, TooLarge, Unauthenticated,
     UnsupportedMediaType,
@@ -88,7 +87,7 @@ pub async fn create_link(
     let conversation = conversation_id(&req.conversation_id)?;
     let region = region("gcTargetEnv", &req.gc_target_env)?;
     let agent = state.genesys.verify(&token, region, &conversation).await?;
-    let link = issue_capture_link(
+    let link = super::links::issue_link(
         &state,
         CreateCaptureLinkRequest {
             conversation_id: conversation,
@@ -96,6 +95,7 @@ pub async fn create_link(
             expires_in_seconds: Some(state.genesys.settings().agent_link_ttl_seconds),
             role: CaptureRole::Agent,
         },
+        Some(&agent.user_id),
     )?;
     tracing::info!(
         agent_user_id = %agent.user_id,

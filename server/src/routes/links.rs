@@ -47,6 +47,16 @@ pub fn issue_capture_link(
     state: &AppState,
     req: CreateCaptureLinkRequest,
 ) -> Result<CaptureLink, ApiError> {
+    issue_link(state, req, None)
+}
+
+/// As [`issue_capture_link`], for an agent the agent frame signed in as
+/// `genesys_user` (its sends are counted per agent).
+pub(super) fn issue_link(
+    state: &AppState,
+    req: CreateCaptureLinkRequest,
+    genesys_user: Option<&str>,
+) -> Result<CaptureLink, ApiError> {
     check_id("conversationId", &req.conversation_id, 128)?;
     if let Some(c) = &req.customer_id {
         check_id("customerId", c, 256)?;
@@ -73,6 +83,7 @@ pub fn issue_capture_link(
         rol: req.role,
         vid: None,
         sid: None,
+        agt: genesys_user.map(str::to_string),
     };
     let token = state.tokens.issue(&claims);
     let mut url = s.public_url().join("record").expect("static path");

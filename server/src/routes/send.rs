@@ -55,14 +55,14 @@ async fn spend_send_quota(
     let window = s.send_window_seconds as i64;
     // The API key is the operator: only the per-video quota bounds it.
     let (sender, per_sender) = match who {
-        Some(c) => (c.jti.as_str(), i64::from(s.send_max_per_token)),
-        None => ("api-key", i64::MAX),
+        Some(c) => (c.sender(), i64::from(s.send_max_per_token)),
+        None => ("api-key".to_string(), i64::MAX),
     };
     let verdict = state
         .db
         .record_send(
             video_id,
-            sender,
+            &sender,
             now,
             now - window,
             per_sender,
@@ -73,7 +73,7 @@ async fn spend_send_quota(
     let message = match verdict {
         SendQuota::Granted => return Ok(()),
         SendQuota::SenderSpent => format!(
-            "This link already sent {} videos in {hours} hours (VIDREPLY_SEND_MAX_PER_TOKEN).",
+            "This agent already sent {} videos in {hours} hours (VIDREPLY_SEND_MAX_PER_TOKEN).",
             s.send_max_per_token
         ),
         SendQuota::VideoSpent => format!(

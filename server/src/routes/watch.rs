@@ -71,6 +71,7 @@ pub async fn serve_watch_page(
         rol: Default::default(),
         vid: Some(video.id.clone()),
         sid: session.clone(),
+        agt: None,
     };
     let token = state.tokens.issue(&claims);
     let base = format!("/v/{}", video.id);

@@ -510,5 +510,6 @@ pub fn forge_token(secret: &str, conversation: &str, exp: u64) -> String {
         rol: Default::default(),
         vid: None,
         sid: None,
+        agt: None,
     })
 }

@@ -95,6 +95,7 @@ fn fixture() -> Fixture {
             rol: Default::default(),
             vid: Some(asset.clone()),
             sid: Some("fuzz-session".into()),
+            agt: None,
         });
         (s, doc, token, upload, watch, asset)
     });
