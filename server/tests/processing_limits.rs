@@ -240,3 +240,47 @@ async fn an_ffmpeg_taken_over_runs_confined_and_reads_no_secret() {
         assert!(!path.contains("stolen"), "{path}: something was read");
     }
 }
+
+/// Stands in for an ffmpeg taken over to swap its poster for a link to the server's
+/// secret once written, hoping the server (root) follows it into public storage.
+const LINKS_AN_OUTPUT: &str = r#"#!/bin/sh
+last=""; for a in "$@"; do last="$a"; done
+ffmpeg "$@" || exit $?
+case "$last" in
+  *poster.jpg) rm -f "$last"; ln -s "$DATA/signing-secret" "$last" ;;
+esac
+"#;
+
+#[tokio::test]
+async fn an_output_swapped_for_a_link_to_a_secret_is_never_stored() {
+    assert!(
+        rustix::process::geteuid().is_root(),
+        "the tools run as another user only when the server runs as root"
+    );
+    let tools = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(tools.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ffmpeg = tools.path().join("ffmpeg");
+    let s = server(&["--ffmpeg", ffmpeg.to_str().unwrap()]).await;
+    let script = LINKS_AN_OUTPUT.replace("$DATA", &s.data().display().to_string());
+    std::fs::write(&ffmpeg, script).unwrap();
+    std::fs::set_permissions(&ffmpeg, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let secret = plant_secret(s.data());
+    let v = send(&s, "conv-link", &recording()).await;
+    let failed = process_once(&s, &v.video_id).await;
+    assert_eq!(failed.status, "failed", "{failed:?}");
+    assert!(
+        failed
+            .failure
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("plain file"),
+        "{failed:?}"
+    );
+    for (path, bytes) in stored_bytes(&s.data().join("storage/objects")) {
+        assert!(
+            !contains(&bytes, &secret),
+            "the secret was stored as {path}"
+        );
+    }
+}

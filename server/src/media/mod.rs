@@ -231,7 +231,13 @@ pub async fn process(
         ));
     }
     clear_outputs(&out_dir).await?;
-    let result = process_into(settings, &input, &out_dir, want_poster, deadline).await;
+    let result = process_into(settings, &input, &out_dir, want_poster, deadline)
+        .await
+        .and_then(|done| {
+            let outputs: Vec<&Path> = done.files.iter().map(|f| f.path.as_path()).collect();
+            settings.sandbox.take_back(&out_dir, &outputs)?;
+            Ok(done)
+        });
     if result.is_err() {
         // Best effort: the original error is the one worth reporting.
         let _ = clear_outputs(&out_dir).await;

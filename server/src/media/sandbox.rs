@@ -130,6 +130,42 @@ impl Sandbox {
         }
     }
 
+    /// Take `dir` back from the tools' user once they are done: every entry becomes
+    /// ours again (without following links) and the folder private, so nothing a
+    /// run left behind can change what we then read. Then every output we are about
+    /// to store must be a plain file: a link (say, to a secret of ours) is refused.
+    pub fn take_back(&self, dir: &Path, outputs: &[&Path]) -> Result<(), MediaError> {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |what: &Path, e| MediaError::io(format!("taking back {}", what.display()), e);
+        if self.run_as.is_some() {
+            let me = rustix::process::geteuid().as_raw();
+            let mine = rustix::process::getegid().as_raw();
+            let mut stack = vec![dir.to_path_buf()];
+            while let Some(d) = stack.pop() {
+                std::os::unix::fs::lchown(&d, Some(me), Some(mine)).map_err(|e| io(&d, e))?;
+                let meta = std::fs::symlink_metadata(&d).map_err(|e| io(&d, e))?;
+                if !meta.is_dir() {
+                    continue;
+                }
+                std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))
+                    .map_err(|e| io(&d, e))?;
+                for entry in std::fs::read_dir(&d).map_err(|e| io(&d, e))? {
+                    stack.push(entry.map_err(|e| io(&d, e))?.path());
+                }
+            }
+        }
+        for path in outputs {
+            let meta = std::fs::symlink_metadata(path).map_err(|e| io(path, e))?;
+            if !meta.file_type().is_file() {
+                return Err(MediaError::NotAVideo(format!(
+                    "Processing left {} as something other than a plain file; it is not stored.",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// `-threads N` (an input's decoder, an output's encoder).
     pub(crate) fn threads_arg(&self) -> [OsString; 2] {
         ["-threads".into(), self.threads.max(1).to_string().into()]
