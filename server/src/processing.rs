@@ -86,6 +86,17 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
         .give(work.path())
         .and_then(|()| sandbox.give(&input))
         .map_err(work_error)?;
+    // Vetted first, so viewers may get the original while the MP4 is being made
+    // (never before: a file that fails these checks is never served).
+    if video.vetted_at.is_none() {
+        if let Err(e) = media::vet(&state.media, &input).await {
+            return Err(media_failure(state, &video, e).await);
+        }
+        state
+            .db
+            .video_vetted(&video.id, crate::clock::unix_now() as i64)
+            .await?;
+    }
     let out = work.path().join("out");
     let want_poster = video.poster_key.is_none();
     let done = match media::process(&state.media, &input, &out, want_poster).await {

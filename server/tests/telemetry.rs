@@ -14,7 +14,9 @@ const HOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
 /// A completed (not yet processed) video of `conversation`; returns its id.
 async fn video(s: &Server, conversation: &str) -> String {
-    s.completed_video(conversation).await.1
+    let id = s.completed_video(conversation).await.1;
+    common::watch::vetted(s, &id).await;
+    id
 }
 
 /// A visit of `video`'s share link whose player fetched the media, as a viewer's does.

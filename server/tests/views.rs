@@ -33,6 +33,13 @@ async fn report(s: &Server, token: &str, events: Vec<Value>) -> Resp {
     .await
 }
 
+/// A completed video whose checks passed, as processing's first step marks it.
+async fn checked_video(s: &Server, conversation: &str) -> (String, String) {
+    let (token, id) = s.completed_video(conversation).await;
+    common::watch::vetted(s, &id).await;
+    (token, id)
+}
+
 async fn engagement(s: &Server, video: &str) -> Engagement {
     let r = s
         .get(&format!("/api/v1/videos/{video}/engagement"), Some(API_KEY))
@@ -67,7 +74,7 @@ async fn viewed(s: &Server, got: &std::sync::Mutex<Vec<(String, String)>>) -> Ve
 async fn a_share_link_holder_cannot_forge_views() {
     let (hook, got) = common::video::typed_receiver().await;
     let s = Server::start_with(&["--webhook-url", &hook, "--webhook-secret", HOOK_SECRET]).await;
-    let (_, video) = s.completed_video("conv-forge").await;
+    let (_, video) = checked_video(&s, "conv-forge").await;
     let visit = Visit::open(&s, &video).await;
 
     // The attack: 100 starts, each with a session id of the attacker's choosing.
@@ -116,8 +123,8 @@ async fn a_share_link_holder_cannot_forge_views() {
 #[tokio::test]
 async fn a_watch_token_reports_only_on_its_own_video_and_session() {
     let s = Server::start().await;
-    let (_, mine) = s.completed_video("conv-two").await;
-    let (_, other) = s.completed_video("conv-two").await;
+    let (_, mine) = checked_video(&s, "conv-two").await;
+    let (_, other) = checked_video(&s, "conv-two").await;
     let visit = Visit::open(&s, &mine).await;
     visit.play(&s).await;
     let elsewhere = Visit::open(&s, &other).await;
@@ -170,8 +177,8 @@ async fn visits_past_their_limits_watch_but_mint_no_viewer() {
         "5",
     ])
     .await;
-    let (_, video) = s.completed_video("conv-visits").await;
-    let (_, other) = s.completed_video("conv-visits").await;
+    let (_, video) = checked_video(&s, "conv-visits").await;
+    let (_, other) = checked_video(&s, "conv-visits").await;
     let visit_from = |ip: &str, id: &str| {
         axum::http::Request::builder()
             .uri(format!("/v/{id}"))
@@ -265,6 +272,15 @@ async fn hls_segments_mark_the_session_and_a_failed_video_serves_nothing() {
             .await
             .unwrap()
     );
+
+    // An original that processing has not checked yet is not served either.
+    let (_, unchecked) = s.completed_video("conv-unchecked").await;
+    let r = s.get(&format!("/v/{unchecked}/media"), None).await;
+    r.api_error(StatusCode::CONFLICT, "conflict");
+    common::watch::vetted(&s, &unchecked).await;
+    s.get(&format!("/v/{unchecked}/media"), None)
+        .await
+        .expect_status(StatusCode::TEMPORARY_REDIRECT);
 
     // A recording refused by processing (longer than the limit): neither its
     // watch page nor its unprocessed original is served.

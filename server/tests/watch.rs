@@ -15,8 +15,11 @@ use vidreply_server::db::{UploadRow, VideoRow, status, video_status};
 use vidreply_server::token::Scope;
 
 /// A completed (not yet processed) video of `conversation`; returns its id.
+/// A completed video whose checks passed (as processing's first step marks it).
 async fn video(s: &Server, conversation: &str) -> String {
-    s.completed_video(conversation).await.1
+    let id = s.completed_video(conversation).await.1;
+    common::watch::vetted(s, &id).await;
+    id
 }
 
 async fn page(s: &Server, uri: &str, headers: &[(&str, &str)]) -> Resp {
@@ -253,6 +256,7 @@ async fn a_video_past_its_retention_shows_a_410_expired_page() {
         // Retention ended a second ago; the sweep has not run yet.
         retention_expires_at: Some(now - 1),
         revoked_at: None,
+        vetted_at: None,
     };
     s.state.db.insert_video(&row, None, None).await.unwrap();
     let r = page(&s, &format!("/v/{id}"), &[]).await;

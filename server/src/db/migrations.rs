@@ -195,6 +195,12 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE uploads ADD COLUMN declared_bytes BIGINT;
     CREATE INDEX uploads_token ON uploads (token_id, status);",
     ),
+    (
+        // When processing's checks (codecs, picture, frame rate, duration) passed:
+        // only then may the original be served before the MP4 exists.
+        11,
+        "ALTER TABLE videos ADD COLUMN vetted_at BIGINT;",
+    ),
 ];
 
 /// A migration's text for `backend` (`sqlite` or `postgres`).

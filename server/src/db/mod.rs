@@ -113,6 +113,9 @@ pub struct VideoRow {
     pub retention_expires_at: Option<i64>,
     /// Unix seconds when its share link was withdrawn; its links then answer 410.
     pub revoked_at: Option<i64>,
+    /// Unix seconds when processing's checks of the original passed (codecs,
+    /// picture, frame rate, duration): before that, the original is never served.
+    pub vetted_at: Option<i64>,
 }
 
 /// What processing produced, recorded with the state change to `ready`.
@@ -261,6 +264,8 @@ pub trait VideoStore {
     /// Mark the video playable and queue its event, in one transaction.
     async fn video_ready(&self, id: &str, p: &Processed, event: Option<&NewEvent>) -> R<()>;
     async fn video_failed(&self, id: &str, code: &str, reason: &str) -> R<()>;
+    /// Processing's checks of the original passed at `now_s` (kept at the first time).
+    async fn video_vetted(&self, id: &str, now_s: i64) -> R<()>;
     /// Videos whose retention ended at or before `now_s`.
     async fn expired_videos(&self, now_s: i64, limit: i64) -> R<Vec<VideoRow>>;
     /// Forget a video: its row, its upload, its jobs and its telemetry.

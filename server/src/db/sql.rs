@@ -259,6 +259,15 @@ impl VideoStore for SqlStore {
         .map(|_| ())
     }
 
+    async fn video_vetted(&self, id: &str, now_s: i64) -> R<()> {
+        sqlx::query("UPDATE videos SET vetted_at = COALESCE(vetted_at, $1) WHERE id = $2")
+            .bind(now_s)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     async fn expired_videos(&self, now_s: i64, limit: i64) -> R<Vec<VideoRow>> {
         sqlx::query_as(
             "SELECT * FROM videos WHERE retention_expires_at IS NOT NULL

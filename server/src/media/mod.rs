@@ -245,6 +245,14 @@ pub async fn process(
     result
 }
 
+/// Check an original as processing does before it transcodes (codecs, picture,
+/// frame rate, duration): what passes may be served as it is until its MP4 exists.
+pub async fn vet(settings: &MediaSettings, input: &Path) -> Result<(), MediaError> {
+    let deadline = tokio::time::Instant::now() + settings.timeout;
+    let probe = probe::probe_until(settings, input, deadline).await?;
+    settings.limits.check(&probe)
+}
+
 async fn process_into(
     settings: &MediaSettings,
     input: &Path,

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::openapi::{Gone, NotFound, SignedRedirect};
+use super::openapi::{Conflict, Gone, NotFound, SignedRedirect};
 use super::watch::{Unavailable, unavailable_page};
 use crate::error::ApiError;
 use crate::ratelimit::ClientIp;
@@ -75,8 +75,8 @@ pub async fn watch(
     super::watch::serve_watch_page(&state, &video, &conversation, None, visit).await
 }
 
-/// The playable file (the processed MP4 once ready, the original until then),
-/// through a freshly signed storage URL.
+/// The playable file (the processed MP4 once ready; the original before that, once
+/// processing has checked it), through a freshly signed storage URL.
 ///
 /// The watch page asks for it with `?viewer=<its watch token>`: the server then
 /// records that it served this viewer session, the evidence a view needs. A video
@@ -93,6 +93,7 @@ pub async fn watch(
     responses(
         (status = 307, response = SignedRedirect),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 410, response = Gone),
     ),
 )]
@@ -102,7 +103,16 @@ pub async fn media(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let video = found(&state, &id).await?;
-    let key = video.mp4_key.as_deref().unwrap_or(&video.object_key);
+    // The original only once processing checked it (codecs, limits); never before.
+    let key = match (&video.mp4_key, video.vetted_at) {
+        (Some(mp4), _) => mp4.as_str(),
+        (None, Some(_)) => video.object_key.as_str(),
+        (None, None) => {
+            return Err(ApiError::Conflict(
+                "This video is still being checked; try again in a moment.".into(),
+            ));
+        }
+    };
     served_to(&state, query.as_deref(), &video.id).await?;
     super::tutorial::media::signed_redirect(&state, &video.id, key).await
 }

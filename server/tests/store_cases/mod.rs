@@ -62,6 +62,7 @@ pub fn video(u: &UploadRow, retention: i64) -> VideoRow {
         hls_key: None,
         retention_expires_at: Some(retention),
         revoked_at: None,
+        vetted_at: None,
     }
 }
 
@@ -71,11 +72,11 @@ async fn migrations_are_versioned_and_run_once(url: &str) {
     let third = db::SqlStore::connect(url).await.unwrap();
     assert_eq!(
         again.schema_versions().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     );
     assert_eq!(
         third.schema_versions().await.unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
     );
 }
 

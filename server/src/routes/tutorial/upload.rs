@@ -105,6 +105,7 @@ pub async fn receive(
         hls_key: None,
         retention_expires_at: None,
         revoked_at: None,
+        vetted_at: None,
     };
     let asset = AssetRow {
         id: video_id,

@@ -196,6 +196,7 @@ async fn assemble(
         hls_key: None,
         retention_expires_at: Some(created_at + state.settings.retention_days as i64 * 86400),
         revoked_at: None,
+        vetted_at: None,
     };
     // The video, the closed upload and its processing job: one transaction, so a
     // crash leaves either nothing or a job that will run.
