@@ -61,8 +61,8 @@ async fn a_customers_capture_link_cannot_send_on_a_channel() {
         let e = r.api_error(StatusCode::FORBIDDEN, "forbidden");
         assert!(e.message.contains("agent"), "{}", e.message);
     }
-    // A customer link asking for the agent role in its query changes nothing: the
-    // role is in the signed token.
+    // A plain capture link is a customer's: the role is signed into its token (the
+    // page following the token, not `?mode=agent`, is the e2e genesys.spec's test).
     let link = s.link("conv-phish").await;
     assert_eq!(link.role, vidreply_core::protocol::CaptureRole::Customer);
     s.state.outbox.clone().unwrap().deliver_due().await.unwrap();
