@@ -57,6 +57,7 @@ pub struct TelemetryEvent {
     pub completion_status: String,
     /// For `VIDEO_PROGRESS`: the quartile reached, 25, 50 or 75.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 255))]
     pub quartile: Option<u8>,
 }
 
