@@ -347,29 +347,40 @@ impl TokenStore for SqlStore {
     }
 }
 
+/// The columns of an upload row, in the order [`bind_upload`] binds them ($1–$13).
+pub(super) const UPLOAD_COLUMNS: &str = "id, video_id, conversation_id, customer_id, mime_type, \
+     object_key, storage_upload_id, status, created_at, expires_at, poster_key, token_id, \
+     declared_bytes";
+
+/// Bind an upload row's [`UPLOAD_COLUMNS`] as $1–$13 of `q`.
+pub(super) fn bind_upload<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    u: &'q UploadRow,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&u.id)
+        .bind(&u.video_id)
+        .bind(&u.conversation_id)
+        .bind(&u.customer_id)
+        .bind(&u.mime_type)
+        .bind(&u.object_key)
+        .bind(&u.storage_upload_id)
+        .bind(&u.status)
+        .bind(u.created_at)
+        .bind(u.expires_at)
+        .bind(&u.poster_key)
+        .bind(&u.token_id)
+        .bind(u.declared_bytes)
+}
+
 /// One upload row, on a pooled connection or inside a transaction.
 pub(super) async fn insert_upload_row(conn: &mut sqlx::AnyConnection, u: &UploadRow) -> R<()> {
-    sqlx::query(
-        "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
-         storage_upload_id, status, created_at, expires_at, poster_key, token_id, declared_bytes)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
-    )
-    .bind(&u.id)
-    .bind(&u.video_id)
-    .bind(&u.conversation_id)
-    .bind(&u.customer_id)
-    .bind(&u.mime_type)
-    .bind(&u.object_key)
-    .bind(&u.storage_upload_id)
-    .bind(&u.status)
-    .bind(u.created_at)
-    .bind(u.expires_at)
-    .bind(&u.poster_key)
-    .bind(&u.token_id)
-    .bind(u.declared_bytes)
-    .execute(conn)
-    .await
-    .map(|_| ())
+    let sql = format!(
+        "INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+    );
+    bind_upload(sqlx::query(&sql), u)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// One video row, on a pooled connection or inside a transaction.

@@ -51,11 +51,10 @@ pub(super) async fn insert_upload_within(
     // One statement: SQLite runs it under its write lock, so the check and the
     // insert cannot interleave with another create.
     let sql = format!(
-        "INSERT INTO uploads (id, video_id, conversation_id, customer_id, mime_type, object_key,
-         storage_upload_id, status, created_at, expires_at, poster_key, token_id, declared_bytes)
-         SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13
+        "INSERT INTO uploads ({}) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13
          FROM ({usage}) AS used
-         WHERE used.n_open < $14 AND used.n_bytes + $16 <= $17"
+         WHERE used.n_open < $14 AND used.n_bytes + $16 <= $17",
+        super::sql::UPLOAD_COLUMNS
     );
     let mut tx = store.pool.begin().await?;
     if store.backend() == "postgres" {
@@ -70,20 +69,8 @@ pub(super) async fn insert_upload_within(
         )
         .await?;
     }
-    let r = sqlx::query(&sql)
-        .bind(&u.id)
-        .bind(&u.video_id)
-        .bind(&u.conversation_id)
-        .bind(&u.customer_id)
-        .bind(&u.mime_type)
-        .bind(&u.object_key)
-        .bind(&u.storage_upload_id)
-        .bind(&u.status)
-        .bind(u.created_at)
-        .bind(u.expires_at)
-        .bind(&u.poster_key)
-        .bind(token)
-        .bind(u.declared_bytes)
+    // $12, the token id, is `token` (the row's own `token_id`, checked above).
+    let r = super::sql::bind_upload(sqlx::query(&sql), u)
         .bind(quota.max_open)
         .bind(quota.undeclared_bytes)
         .bind(charge)
