@@ -40,7 +40,7 @@ const DAY_MS: u64 = 86_400_000;
 /// own video and its own viewer session only (both chosen by the server for the
 /// visit; any other `assetId` or `sessionId` is refused with 403). Events are
 /// *verified* when the server has served that session the video's media (through
-/// the page's `?session=` media URLs); unverified events are kept and exported,
+/// the page's `?viewer=` media URLs); unverified events are kept and exported,
 /// but never count as views. The first verified `VIDEO_START` of a video and
 /// viewer session queues the `video.viewed` webhook, once.
 #[utoipa::path(

@@ -56,10 +56,10 @@ pub async fn serve_watch_page(
     video: &crate::db::VideoRow,
     conversation_id: &str,
     session_id: Option<&str>,
-    visit: Visit,
+    visit: Admission,
 ) -> Result<Response, ApiError> {
     let now = unix_now();
-    let session = (visit == Visit::Vouched)
+    let session = (visit == Admission::Vouched)
         .then(|| session_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string));
     let claims = Claims {
         sub: conversation_id.to_string(),
@@ -136,17 +136,21 @@ pub fn media_session(state: &AppState, query: Option<&str>, video_id: &str) -> O
 /// so nobody can lock viewers out of a video, but with no session: nothing it
 /// reports or fetches can become a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visit {
+pub enum Admission {
     Vouched,
     Unvouched,
 }
 
-pub fn admit_visit(state: &AppState, ip: Option<crate::ratelimit::ClientIp>, key: &str) -> Visit {
+pub fn admit_visit(
+    state: &AppState,
+    ip: Option<crate::ratelimit::ClientIp>,
+    key: &str,
+) -> Admission {
     match state.visits.admit(ip.map(|c| c.0), key) {
-        Ok(()) => Visit::Vouched,
+        Ok(()) => Admission::Vouched,
         Err(_) => {
             tracing::warn!("watch-page visit over its limit: served without a viewer session");
-            Visit::Unvouched
+            Admission::Unvouched
         }
     }
 }
