@@ -153,6 +153,10 @@ async fn share_link_resolves_to_the_stored_bytes() {
         "the watch page offers the video through our link (its text fallback)"
     );
 
+    // Until processing has checked the original, it is not served; then it is.
+    let media = s.get(&format!("/v/{}/media", video.video_id), None).await;
+    media.api_error(StatusCode::CONFLICT, "conflict");
+    common::watch::vetted(&s, &video.video_id).await;
     let media = s.get(&format!("/v/{}/media", video.video_id), None).await;
     media.expect_status(StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(media.header("cache-control"), Some("no-store"));

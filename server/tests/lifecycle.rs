@@ -225,6 +225,17 @@ async fn logs_carry_no_credentials_or_signed_urls() {
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     let id = up["uploadId"].as_str().unwrap();
+    // A poster while the upload is open, so the video has a file served through a
+    // signed URL before processing has checked the original.
+    let poster = http
+        .put(format!("{}/api/v1/uploads/{id}/poster", p.base))
+        .bearer_auth(&token)
+        .header("content-type", "image/jpeg")
+        .body(vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(poster.status(), 204);
     let done = p
         .post(
             &format!("/api/v1/uploads/{id}/complete"),
@@ -234,7 +245,7 @@ async fn logs_carry_no_credentials_or_signed_urls() {
         .await;
     let video = done["videoId"].as_str().unwrap();
     let media = http
-        .get(format!("{}/v/{video}/media", p.base))
+        .get(format!("{}/v/{video}/poster.jpg", p.base))
         .send()
         .await
         .unwrap();
