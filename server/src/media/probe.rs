@@ -249,7 +249,19 @@ pub(crate) fn input_args(
         .chain(extra)
         .map(OsString::from)
         .collect();
-    args.extend(settings.sandbox.threads_arg());
+    args.extend(confined_input(settings, demuxer(container), path));
+    args
+}
+
+/// The arguments that open `path` as an input the confined way: bounded threads,
+/// only the decoders of the codecs browsers record, only local files, and the
+/// demuxer named (never guessed from the content).
+pub(crate) fn confined_input(
+    settings: &MediaSettings,
+    demuxer: &str,
+    path: &Path,
+) -> Vec<OsString> {
+    let mut args: Vec<OsString> = settings.sandbox.threads_arg().into();
     args.extend(
         [
             "-codec_whitelist",
@@ -257,7 +269,7 @@ pub(crate) fn input_args(
             "-protocol_whitelist",
             "file",
             "-f",
-            demuxer(container),
+            demuxer,
             "-i",
         ]
         .map(OsString::from),

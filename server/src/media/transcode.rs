@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::limits::DECODERS;
-use super::probe::{Probe, demuxer, file_url};
+use super::probe::{Probe, confined_input, demuxer};
 use super::tool::{self, Tool};
 use super::{MediaError, MediaSettings};
 
@@ -53,20 +52,7 @@ pub(crate) fn base_args(
         .chain(pre_input.iter().copied())
         .map(OsString::from)
         .collect();
-    args.extend(settings.sandbox.threads_arg());
-    args.extend(
-        [
-            "-codec_whitelist",
-            DECODERS,
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            container_demuxer,
-            "-i",
-        ]
-        .map(OsString::from),
-    );
-    args.push(file_url(input));
+    args.extend(confined_input(settings, container_demuxer, input));
     args
 }
 
