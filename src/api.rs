@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use vidreply_core::Failure;
 use vidreply_core::protocol::{
     AgentVideoSend, CompleteUploadRequest, CreateUploadRequest, ListPartsResponse,
-    SendVideoRequest, SignPartsRequest, SignPartsResponse, UploadSession, Video,
+    SendVideoRequest, SignPartsRequest, SignPartsResponse, SignedPart, UploadSession, UploadedPart,
+    Video,
 };
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -251,4 +252,42 @@ pub async fn put_part(
                 .into(),
             retry_after_ms: None,
         })
+}
+
+/// The upload loop's view of the server and storage.
+impl vidreply_core::upload_drive::UploadApi for Api {
+    type Bytes = Blob;
+
+    async fn create_upload(&self, mime_type: &str) -> Result<UploadSession, Failure> {
+        Api::create_upload(self, mime_type).await
+    }
+    async fn list_parts(&self, upload_id: &str) -> Result<Vec<UploadedPart>, Failure> {
+        Api::list_parts(self, upload_id).await.map(|r| r.parts)
+    }
+    async fn sign_parts(
+        &self,
+        upload_id: &str,
+        parts: Vec<u32>,
+        sizes: Vec<u64>,
+    ) -> Result<Vec<SignedPart>, Failure> {
+        self.sign(upload_id, parts, sizes).await.map(|r| r.parts)
+    }
+    async fn put_part(
+        &self,
+        url: &str,
+        bytes: &Blob,
+        on_progress: Box<dyn Fn(f64)>,
+    ) -> Result<String, Failure> {
+        put_part(url, bytes, on_progress).await
+    }
+    async fn complete_upload(
+        &self,
+        upload_id: &str,
+        req: &CompleteUploadRequest,
+    ) -> Result<Video, Failure> {
+        self.complete(upload_id, req).await
+    }
+    async fn abort_upload(&self, upload_id: &str) -> Result<(), Failure> {
+        self.abort(upload_id).await
+    }
 }

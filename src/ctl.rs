@@ -199,7 +199,12 @@ impl Ctl {
             return self.open_camera();
         };
         let conversation = self.opts.with_value(|o| o.conversation_id.clone());
-        let mut meta = RecordingMeta::new(crate::notices::new_id(), conversation, mime);
+        let mut meta = RecordingMeta::new(
+            crate::notices::new_id(),
+            conversation,
+            mime,
+            js_sys::Date::now(),
+        );
         meta.link_expires_at_ms = self
             .opts
             .with_value(|o| o.token.as_deref().and_then(crate::notices::token_expiry_ms));

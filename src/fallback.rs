@@ -40,7 +40,12 @@ pub fn send_file(ctl: Ctl, file: File) {
     }
     ctl.release_camera();
     let conversation = ctl.opts.with_value(|o| o.conversation_id.clone());
-    let mut meta = RecordingMeta::new(crate::notices::new_id(), conversation, mime);
+    let mut meta = RecordingMeta::new(
+        crate::notices::new_id(),
+        conversation,
+        mime,
+        js_sys::Date::now(),
+    );
     meta.link_expires_at_ms = ctl
         .opts
         .with_value(|o| o.token.as_deref().and_then(crate::notices::token_expiry_ms));

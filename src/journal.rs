@@ -10,7 +10,7 @@
 //! such a database lives in memory anyway. [`Journal::open`] finds out which.
 
 use rexie::{KeyRange, ObjectStore, Rexie, TransactionMode};
-use serde::{Deserialize, Serialize};
+use vidreply_core::upload_drive::JournalStore;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
@@ -18,60 +18,7 @@ const DB: &str = "vidreply-journal";
 const RECORDINGS: &str = "recordings";
 const CHUNKS: &str = "chunks";
 
-/// What the journal knows about one recording.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordingMeta {
-    pub id: String,
-    pub conversation_id: String,
-    pub mime_type: String,
-    pub created_at_ms: f64,
-    pub duration_ms: f64,
-    pub chunk_count: u32,
-    pub total_bytes: f64,
-    /// True once the person pressed Stop; false if the tab closed mid-recording.
-    pub finished: bool,
-    /// When the capture link this was recorded through stops working (unix ms).
-    #[serde(default)]
-    pub link_expires_at_ms: Option<f64>,
-    /// The server-side upload these bytes go to, once created.
-    #[serde(default)]
-    pub upload: Option<vidreply_core::protocol::UploadSession>,
-}
-
-impl RecordingMeta {
-    /// A recording that starts now, with nothing recorded yet.
-    pub fn new(
-        id: impl Into<String>,
-        conversation_id: impl Into<String>,
-        mime_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            conversation_id: conversation_id.into(),
-            mime_type: mime_type.into(),
-            created_at_ms: js_sys::Date::now(),
-            duration_ms: 0.0,
-            chunk_count: 0,
-            total_bytes: 0.0,
-            finished: false,
-            link_expires_at_ms: None,
-            upload: None,
-        }
-    }
-
-    /// Nothing can send this recording any more: its upload expired on the server
-    /// (or, never created, a day passed) and its capture link expired too. While
-    /// the link works, an expired upload is simply replaced by a new one on Send.
-    pub fn is_stale(&self, now_ms: f64) -> bool {
-        let upload_expired = match &self.upload {
-            Some(u) => (u.expires_at as f64) * 1000.0 < now_ms,
-            None => now_ms - self.created_at_ms > 86_400_000.0,
-        };
-        let link_expired = self.link_expires_at_ms.is_none_or(|t| t < now_ms);
-        upload_expired && link_expired
-    }
-}
+pub use vidreply_core::recording::RecordingMeta;
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("the recording could not be saved in this browser: {0}")]
@@ -100,14 +47,36 @@ fn chunk_key(id: &str, seq: u32) -> JsValue {
     js_sys::Array::of2(&JsValue::from_str(id), &JsValue::from(seq)).into()
 }
 
-fn chunk_range(id: &str) -> Result<KeyRange, JournalError> {
+/// Chunks `first..=last` of a recording.
+fn chunk_range_of(id: &str, first: u32, last: u32) -> Result<KeyRange, JournalError> {
     KeyRange::bound(
-        &chunk_key(id, 0),
-        &chunk_key(id, u32::MAX),
+        &chunk_key(id, first),
+        &chunk_key(id, last),
         Some(false),
         Some(false),
     )
     .map_err(|e| JournalError(format!("{e:?}")))
+}
+
+fn chunk_range(id: &str) -> Result<KeyRange, JournalError> {
+    chunk_range_of(id, 0, u32::MAX)
+}
+
+/// A stored chunk as a Blob, whichever way it was stored.
+fn as_blob(v: JsValue) -> Result<Blob, JournalError> {
+    if let Some(bytes) = v.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Blob::new_with_buffer_source_sequence(&js_sys::Array::of1(bytes))
+            .map_err(|e| JournalError(format!("{e:?}")));
+    }
+    v.dyn_into::<Blob>()
+        .map_err(|_| JournalError("a stored chunk is unreadable".into()))
+}
+
+fn join(parts: &js_sys::Array, mime_type: &str) -> Result<Blob, JournalError> {
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type(mime_type);
+    Blob::new_with_blob_sequence_and_options(parts, &bag)
+        .map_err(|e| JournalError(format!("{e:?}")))
 }
 
 impl Journal {
@@ -202,25 +171,17 @@ impl Journal {
         self.put_meta(meta, Some((seq, value))).await
     }
 
+    /// Chunks of a recording in `range`, in order.
+    async fn read(&self, range: KeyRange) -> Result<Vec<Blob>, JournalError> {
+        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadOnly)?;
+        let values = tx.store(CHUNKS)?.get_all(Some(range), None).await?;
+        // A chunk that cannot be read back would shift every later byte: refuse.
+        values.into_iter().map(as_blob).collect()
+    }
+
     /// Every chunk of a recording, in order.
     pub async fn chunks(&self, id: &str) -> Result<Vec<Blob>, JournalError> {
-        let tx = self.db.transaction(&[CHUNKS], TransactionMode::ReadOnly)?;
-        let values = tx
-            .store(CHUNKS)?
-            .get_all(Some(chunk_range(id)?), None)
-            .await?;
-        // A chunk that cannot be read back would shift every later byte: refuse.
-        values
-            .into_iter()
-            .map(|v| {
-                if let Some(bytes) = v.dyn_ref::<js_sys::ArrayBuffer>() {
-                    return Blob::new_with_buffer_source_sequence(&js_sys::Array::of1(bytes))
-                        .map_err(|e| JournalError(format!("{e:?}")));
-                }
-                v.dyn_into::<Blob>()
-                    .map_err(|_| JournalError("a stored chunk is unreadable".into()))
-            })
-            .collect()
+        self.read(chunk_range(id)?).await
     }
 
     /// The whole recording as one (disk-backed) Blob.
@@ -229,10 +190,38 @@ impl Journal {
         for c in self.chunks(&meta.id).await? {
             parts.push(&c);
         }
-        let bag = web_sys::BlobPropertyBag::new();
-        bag.set_type(&meta.mime_type);
-        Blob::new_with_blob_sequence_and_options(&parts, &bag)
-            .map_err(|e| JournalError(format!("{e:?}")))
+        join(&parts, &meta.mime_type)
+    }
+
+    /// Bytes `offset..offset+len` of the recording, reading only the chunks that
+    /// hold them (journals from before chunk sizes were kept: cut from the whole).
+    pub async fn range(
+        &self,
+        meta: &RecordingMeta,
+        offset: u64,
+        len: u64,
+    ) -> Result<Blob, JournalError> {
+        let slice = |b: &Blob, start: u64, end: u64| {
+            b.slice_with_f64_and_f64(start as f64, end as f64)
+                .map_err(|e| JournalError(format!("{e:?}")))
+        };
+        let Some(slices) = meta.slices(offset, len) else {
+            return slice(&self.blob(meta).await?, offset, offset + len);
+        };
+        let (Some(first), Some(last)) = (slices.first(), slices.last()) else {
+            return join(&js_sys::Array::new(), &meta.mime_type);
+        };
+        let chunks = self
+            .read(chunk_range_of(&meta.id, first.seq, last.seq)?)
+            .await?;
+        if chunks.len() != slices.len() {
+            return Err(JournalError("a stored chunk is missing".into()));
+        }
+        let parts = js_sys::Array::new();
+        for (c, s) in chunks.iter().zip(&slices) {
+            parts.push(&slice(c, s.start, s.end)?.into());
+        }
+        join(&parts, &meta.mime_type)
     }
 
     /// Recordings kept in this browser, oldest first.
@@ -258,5 +247,36 @@ impl Journal {
         tx.store(RECORDINGS)?.delete(JsValue::from_str(id)).await?;
         tx.done().await?;
         Ok(())
+    }
+}
+
+/// The upload loop's view of the journal.
+impl JournalStore for Journal {
+    type Blob = Blob;
+
+    fn size(blob: &Blob) -> u64 {
+        blob.size() as u64
+    }
+    async fn append(&self, meta: &RecordingMeta, seq: u32, chunk: &Blob) -> Result<(), String> {
+        Journal::append(self, meta, seq, chunk)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn save_meta(&self, meta: &RecordingMeta) -> Result<(), String> {
+        self.save(meta).await.map_err(|e| e.to_string())
+    }
+    async fn recordings(&self) -> Result<Vec<RecordingMeta>, String> {
+        self.list().await.map_err(|e| e.to_string())
+    }
+    async fn forget(&self, id: &str) -> Result<(), String> {
+        self.remove(id).await.map_err(|e| e.to_string())
+    }
+    async fn range(&self, meta: &RecordingMeta, offset: u64, len: u64) -> Result<Blob, String> {
+        Journal::range(self, meta, offset, len)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn whole(&self, meta: &RecordingMeta) -> Result<Blob, String> {
+        self.blob(meta).await.map_err(|e| e.to_string())
     }
 }

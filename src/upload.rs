@@ -1,4 +1,5 @@
-//! Small browser helpers for the upload shell: time, timers, `online`.
+//! Small browser helpers for the upload shell: time, timers, `online`; and the
+//! upload's progress and errors as the page sees them (core's).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -7,32 +8,7 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// Progress the page shows: bytes confirmed by the server out of bytes recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// Bytes confirmed by the server plus bytes of parts on their way.
-    pub sent: u64,
-    pub total: u64,
-    /// Estimated time left, once there is a rate to go by.
-    pub eta_ms: Option<u64>,
-}
-
-impl Progress {
-    /// Whole percent confirmed; 0 before anything is known.
-    pub fn percent(&self) -> u64 {
-        (self.sent * 100)
-            .checked_div(self.total)
-            .unwrap_or(0)
-            .min(100)
-    }
-}
-
-/// Why sending stopped; the recording is still in the page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SendError {
-    pub status: Option<u16>,
-    pub message: String,
-}
+pub use vidreply_core::upload_drive::{Progress, SendError};
 
 pub async fn sleep_until(at_ms: u64) {
     let wait = at_ms.saturating_sub(now_ms()) as i32;

@@ -47,8 +47,14 @@ async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(wait).await.unwrap();
 }
 
+async fn range_text(journal: &Journal, m: &RecordingMeta, offset: u64, len: u64) -> String {
+    let blob = journal.range(m, offset, len).await.unwrap();
+    let text = wasm_bindgen_futures::JsFuture::from(blob.text()).await;
+    text.unwrap().as_string().unwrap()
+}
+
 fn meta(id: &str, mime: &str) -> RecordingMeta {
-    RecordingMeta::new(id, "conv", mime)
+    RecordingMeta::new(id, "conv", mime, js_sys::Date::now())
 }
 
 #[wasm_bindgen_test]
@@ -161,6 +167,8 @@ async fn journal_keeps_chunks_in_order_until_removed() {
         .unwrap();
     let want: String = (0..12).map(|i| format!("<{i}>")).collect();
     assert_eq!(text.as_string().unwrap(), want);
+    // Counted without sizes (as journals before sizes were kept): cut from the whole.
+    assert_eq!(range_text(&journal, &m, 1, 5).await, &want[1..6]);
     journal.remove(&m.id).await.unwrap();
     assert!(journal.chunks(&m.id).await.unwrap().is_empty());
     assert!(!journal.list().await.unwrap().iter().any(|x| x.id == m.id));
@@ -190,8 +198,7 @@ async fn journal_keeps_bytes_where_blobs_cannot_be_stored() {
     for seq in 0..3u32 {
         let part = js_sys::Array::of1(&JsValue::from_str(&format!("chunk {seq};")));
         let blob = web_sys::Blob::new_with_str_sequence(&part).unwrap();
-        m.chunk_count += 1;
-        m.total_bytes += blob.size();
+        m.add_chunk(blob.size() as u64);
         journal.append(&m, seq, &blob).await.unwrap();
     }
     let listed = journal.list().await.unwrap();
@@ -203,6 +210,9 @@ async fn journal_keeps_bytes_where_blobs_cannot_be_stored() {
         .await
         .unwrap();
     assert_eq!(text.as_string().unwrap(), "chunk 0;chunk 1;chunk 2;");
+    // A part reads its own bytes, across chunk edges.
+    assert_eq!(range_text(&journal, &m, 6, 12).await, "0;chunk 1;ch");
+    assert_eq!(range_text(&journal, &m, 16, 8).await, "chunk 2;");
     journal.remove(&m.id).await.unwrap();
     assert!(journal.chunks(&m.id).await.unwrap().is_empty());
 }

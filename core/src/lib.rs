@@ -11,7 +11,10 @@ pub mod classify;
 pub mod media;
 pub mod policy;
 pub mod protocol;
+pub mod recording;
 pub mod upload;
+pub mod upload_drive;
+mod upload_parts;
 pub mod upload_types;
 pub mod watch;
 

@@ -1,431 +1,358 @@
-//! The upload state machine: events in, commands out, no I/O, clock passed in.
+//! The uploader: every decision about getting one recording to the server, from
+//! making (or resuming) its upload to the last part and complete. Events in,
+//! commands out, no I/O, clock passed in.
 //!
-//! The shell (browser or a test) owns the bytes and the network. It reports what
-//! happened as [`Event`]s and carries out the [`Command`]s it gets back. Parts are
-//! planned from the byte count alone, so the same machine serves "upload after
-//! recording" and "upload while recording": every time the recording grows past a
-//! part boundary, a new part becomes sendable.
+//! The shell owns the bytes and the network ([`crate::upload_drive`] runs the loop
+//! over injected ones). It reports what happened as [`Event`]s and carries out the
+//! [`Command`]s it gets back.
+//!
+//! Setup: a new recording gets its upload at once, so parts go up while recording.
+//! A recording found in the journal lists its upload first and sends only what the
+//! server lacks; an upload that is gone (or another link's) is replaced by a new
+//! one, and one already complete is collected. While recording the uploader never
+//! gives up: if the parts give up, it pauses and starts again on the same upload.
+//! After Send, as many failures in a row as the retry policy allows end it, and the
+//! recording stays in the journal.
 
-use std::collections::BTreeMap;
-
-use crate::classify::{Verdict, classify};
-use crate::policy::Jitter;
-use crate::protocol::{CompletedPart, UploadedPart, etag_eq};
-
-use crate::classify::Failure;
+use crate::classify::{Resume, Verdict, classify, classify_resume};
+use crate::policy::{Jitter, RetryPolicy};
+use crate::protocol::{UploadSession, UploadedPart};
+use crate::upload_parts::Parts;
 pub use crate::upload_types::{Command, Event, Phase, UploadConfig};
 
-#[derive(Debug, Clone, PartialEq)]
-enum Slot {
-    Idle,
-    InFlight,
-    Backoff { until_ms: u64 },
-    Done { etag: String },
+/// Pause before uploading that gave up mid-recording starts again on the same upload.
+pub const RESTART_AFTER_MS: u64 = 5_000;
+
+/// A request that gets an upload to send parts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Create,
+    /// List the parts of the known upload.
+    List,
+    /// Ask complete for the video of an upload completed before.
+    Collect,
 }
 
-#[derive(Debug, Clone)]
-struct Part {
-    slot: Slot,
-    /// Signed URL and the time after which it is re-signed instead of used.
-    url: Option<(String, u64)>,
-}
-
-/// The per-request work the machine may have outstanding besides part PUTs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Side {
-    Idle,
-    InFlight,
-    Backoff { until_ms: u64 },
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setup {
+    /// Parts are being sent (or paused, see [`Uploader::parts`]).
+    Ready,
+    /// Ask at `at_ms` (at once when that has passed).
+    Due {
+        step: Step,
+        at_ms: u64,
+    },
+    InFlight(Step),
+    WaitOnline(Step),
+    /// The server refused while recording; Send asks again.
+    Blocked(Step),
 }
 
 #[derive(Debug, Clone)]
 pub struct Uploader {
-    cfg: UploadConfig,
+    /// Governs setup requests; the server's own policy once an upload exists.
+    retry: RetryPolicy,
+    upload: Option<UploadSession>,
+    /// The machine for the current upload's parts, once it is ready.
+    parts: Option<Parts>,
+    setup: Setup,
+    /// Failed setup requests in a row.
+    setup_failures: u32,
     recorded: u64,
+    /// Send was pressed.
     finished: bool,
-    parts: BTreeMap<u32, Part>,
-    sign: Side,
-    complete: Side,
-    throttle_until: u64,
-    offline: bool,
-    /// Failures in a row of each part since bytes last progressed. Counted per
-    /// part, so parallel parts dropping together count as one failure each, not
-    /// as several of one.
-    part_failures: BTreeMap<u32, u32>,
-    /// Failures in a row of sign, list and complete requests.
-    side_failures: u32,
-    /// Waiting for the server's part list before completing again.
-    relisting: bool,
-    phase: Phase,
+    aborted: bool,
+    /// Set once it ended: done, failed or discarded.
+    end: Option<Phase>,
+    epoch: u32,
     jitter: Jitter,
 }
 
 impl Uploader {
-    /// `seed` drives the jitter; pass a random one in production, a fixed one in tests.
-    pub fn new(cfg: UploadConfig, seed: u64) -> Self {
-        assert!(
-            cfg.part_size > 0 && cfg.parallelism > 0,
-            "invalid upload config"
-        );
+    /// `upload` is the one the journal kept for this recording, if any. `retry`
+    /// governs setup until an upload brings the server's own policy.
+    pub fn new(upload: Option<UploadSession>, retry: RetryPolicy, seed: u64) -> Self {
+        let step = if upload.is_some() {
+            Step::List
+        } else {
+            Step::Create
+        };
         Self {
-            cfg,
+            retry: upload.as_ref().map_or(retry, |u| u.retry),
+            upload,
+            parts: None,
+            setup: Setup::Due { step, at_ms: 0 },
+            setup_failures: 0,
             recorded: 0,
             finished: false,
-            parts: BTreeMap::new(),
-            sign: Side::Idle,
-            complete: Side::Idle,
-            throttle_until: 0,
-            offline: false,
-            part_failures: BTreeMap::new(),
-            side_failures: 0,
-            relisting: false,
-            phase: Phase::Uploading,
+            aborted: false,
+            end: None,
+            epoch: 0,
             jitter: Jitter::new(seed),
         }
     }
 
     pub fn phase(&self) -> Phase {
-        self.phase
+        match (self.end, &self.parts, self.setup) {
+            (Some(end), ..) => end,
+            (None, Some(p), _) => p.phase(),
+            (None, None, Setup::InFlight(Step::Collect)) => Phase::Completing,
+            _ => Phase::Uploading,
+        }
     }
 
-    pub fn config(&self) -> &UploadConfig {
-        &self.cfg
+    /// The server-side upload parts go to, once known.
+    pub fn upload(&self) -> Option<&UploadSession> {
+        self.upload.as_ref()
     }
 
-    /// Bytes the recording holds so far.
-    pub fn recorded_bytes(&self) -> u64 {
-        self.recorded
+    /// Parts are being planned and sent (setup is over).
+    pub fn uploading(&self) -> bool {
+        self.parts.is_some()
+    }
+
+    /// Changes whenever the parts machine is replaced: answers to requests made
+    /// under another epoch are stale and must not be fed back.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
     }
 
     /// Bytes the server has confirmed.
     pub fn confirmed_bytes(&self) -> u64 {
-        self.parts
-            .iter()
-            .filter(|(_, p)| matches!(p.slot, Slot::Done { .. }))
-            .map(|(n, _)| self.range(*n).1)
-            .sum()
+        self.parts.as_ref().map_or(0, Parts::confirmed_bytes)
     }
 
     /// Failures in a row since bytes last progressed.
     pub fn failures_in_a_row(&self) -> u32 {
-        let parts = self.part_failures.values().copied().max().unwrap_or(0);
-        parts.max(self.side_failures)
+        let parts = self.parts.as_ref().map_or(0, Parts::failures_in_a_row);
+        parts.max(self.setup_failures)
     }
 
     /// Feed one event; get back what to do now.
     pub fn handle(&mut self, event: Event, now_ms: u64) -> Vec<Command> {
-        if matches!(self.phase, Phase::Done | Phase::Failed) {
+        if self.end.is_some() {
             return Vec::new();
         }
         let mut out = Vec::new();
+        let asked = match self.setup {
+            Setup::InFlight(step) => Some(step),
+            _ => None,
+        };
+        let answer = match (&event, asked) {
+            (Event::Created { .. } | Event::CreateFailed { .. }, Some(Step::Create))
+            | (Event::ServerHas { .. } | Event::ListFailed { .. }, Some(Step::List))
+            | (Event::Completed | Event::CompleteFailed { .. }, Some(Step::Collect)) => true,
+            // Setup answers nobody waits for any more.
+            (Event::Created { .. } | Event::CreateFailed { .. }, _) => return out,
+            _ => false,
+        };
+        if answer && self.aborted {
+            if let Event::Created { upload } = event {
+                self.upload = Some(upload);
+            }
+            return self.discard();
+        }
         match event {
-            Event::Recorded { total } => self.recorded = self.recorded.max(total),
-            Event::RecordingFinished => self.finished = true,
-            Event::Signed { parts } => {
-                self.sign = Side::Idle;
-                for s in parts {
-                    if let Some(p) = self.parts.get_mut(&s.part_number) {
-                        // Re-sign a margin before expiry, but never more than half
-                        // the URL's life, so short TTLs still get used.
-                        // Trust the URL's life over its absolute expiry: the device
-                        // clock may disagree with the server's.
-                        // An already-expired URL still gets one try: its 403 counts as a failure.
-                        let life = (s.expires_in_ms)
-                            .unwrap_or(s.expires_at_ms.saturating_sub(now_ms))
-                            .max(1_000);
-                        let margin = self.cfg.resign_margin_ms.min(life / 2);
-                        p.url = Some((s.url, now_ms + life - margin));
+            Event::Abort if asked.is_some() => self.aborted = true,
+            Event::Abort => return self.discard(),
+            Event::Created { upload } if answer => {
+                out.push(Command::SaveUpload {
+                    upload: upload.clone(),
+                });
+                self.start(upload, Vec::new(), now_ms, &mut out);
+            }
+            Event::ServerHas { parts } if answer => {
+                let upload = self.upload.clone().expect("listing a known upload");
+                self.start(upload, parts, now_ms, &mut out);
+            }
+            Event::Completed if answer => self.end = Some(Phase::Done),
+            Event::CreateFailed { failure } => {
+                self.setup_failed(Step::Create, classify(&failure), now_ms, &mut out)
+            }
+            Event::ListFailed { failure } | Event::CompleteFailed { failure } if answer => {
+                let step = asked.expect("an answer to a request");
+                match (classify_resume(&failure), step) {
+                    (Resume::StartOver, _) => {
+                        self.upload = None;
+                        self.setup = Setup::Due {
+                            step: Step::Create,
+                            at_ms: now_ms,
+                        };
                     }
-                }
-            }
-            Event::SignFailed { failure } => {
-                self.sign = Side::Idle;
-                let until = self.on_failure(None, &failure, now_ms, &mut out);
-                if let Some(until_ms) = until {
-                    self.sign = Side::Backoff { until_ms };
-                }
-            }
-            Event::PartUploaded { part, etag } => {
-                if let Some(p) = self.parts.get_mut(&part)
-                    && p.slot == Slot::InFlight
-                {
-                    p.slot = Slot::Done { etag };
-                    p.url = None;
-                    // Bytes progressed: every count starts over.
-                    self.part_failures.clear();
-                    self.side_failures = 0;
-                }
-            }
-            Event::PartFailed { part, failure } => {
-                let in_flight = self
-                    .parts
-                    .get(&part)
-                    .is_some_and(|p| p.slot == Slot::InFlight);
-                if in_flight {
-                    if let Some(p) = self.parts.get_mut(&part) {
-                        p.slot = Slot::Idle;
-                        if classify(&failure) == Verdict::Resign {
-                            p.url = None;
+                    (Resume::Collect, Step::List) => {
+                        self.setup = Setup::Due {
+                            step: Step::Collect,
+                            at_ms: now_ms,
                         }
                     }
-                    if let Some(until_ms) = self.on_failure(Some(part), &failure, now_ms, &mut out)
-                        && let Some(p) = self.parts.get_mut(&part)
-                    {
-                        p.slot = Slot::Backoff { until_ms };
+                    // Being completed elsewhere: ask again after a pause.
+                    (Resume::Collect, _) => {
+                        self.setup_failed(step, Verdict::Retry, now_ms, &mut out)
                     }
+                    (Resume::As(verdict), _) => self.setup_failed(step, verdict, now_ms, &mut out),
                 }
             }
-            Event::ServerHas { parts } => {
-                self.relisting = false;
-                self.reconcile(parts);
-            }
-            Event::Tick => {}
-            Event::Online => self.offline = false,
-            Event::Completed => {
-                self.phase = Phase::Done;
-                return out;
-            }
-            Event::CompleteFailed { failure } => {
-                self.complete = Side::Idle;
-                self.phase = Phase::Uploading;
-                self.relisting = false;
-                if let Some(until_ms) = self.on_failure(None, &failure, now_ms, &mut out) {
-                    self.complete = Side::Backoff { until_ms };
+            event => {
+                match &event {
+                    Event::Recorded { total } => self.recorded = self.recorded.max(*total),
+                    Event::RecordingFinished => {
+                        self.finished = true;
+                        self.ask_now(now_ms);
+                    }
+                    Event::Online => {
+                        if let Setup::WaitOnline(step) = self.setup {
+                            self.setup = Setup::Due {
+                                step,
+                                at_ms: now_ms,
+                            };
+                        }
+                    }
+                    _ => {}
+                }
+                if let Some(parts) = self.parts.as_mut() {
+                    let cmds = parts.handle(event, now_ms);
+                    self.take(cmds, now_ms, &mut out);
                 }
             }
         }
-        if self.phase != Phase::Failed {
-            self.drive(now_ms, &mut out);
-        }
+        self.drive_setup(now_ms, &mut out);
         out
     }
 
-    /// Apply the verdict on a failure. Returns the backoff deadline when the
-    /// failed request should be retried later.
-    fn on_failure(
+    /// Send pressed while setup waits: ask at once (the person is waiting now).
+    fn ask_now(&mut self, now: u64) {
+        if let Setup::Due { step, .. } | Setup::Blocked(step) = self.setup {
+            self.setup = Setup::Due { step, at_ms: now };
+        }
+    }
+
+    /// Start sending parts to `upload`, given what the server already holds.
+    fn start(
         &mut self,
-        part: Option<u32>,
-        failure: &Failure,
+        upload: UploadSession,
+        held: Vec<UploadedPart>,
         now: u64,
         out: &mut Vec<Command>,
-    ) -> Option<u64> {
-        let verdict = classify(failure);
-        if let Verdict::Fatal { status, message } = verdict {
-            self.fail(Some(status), message, out);
-            return None;
+    ) {
+        let mut parts = Parts::new(UploadConfig::for_upload(&upload), self.jitter.next_u64());
+        self.retry = upload.retry;
+        self.upload = Some(upload);
+        self.setup = Setup::Ready;
+        self.setup_failures = 0;
+        self.epoch += 1;
+        let mut cmds = parts.handle(
+            Event::Recorded {
+                total: self.recorded,
+            },
+            now,
+        );
+        cmds.extend(parts.handle(Event::ServerHas { parts: held }, now));
+        if self.finished {
+            cmds.extend(parts.handle(Event::RecordingFinished, now));
         }
-        if verdict == Verdict::WaitOnline {
-            if !self.offline {
-                self.offline = true;
+        self.parts = Some(parts);
+        self.take(cmds, now, out);
+    }
+
+    /// Pass on the parts machine's commands, deciding what its giving up means.
+    fn take(&mut self, cmds: Vec<Command>, now: u64, out: &mut Vec<Command>) {
+        for cmd in cmds {
+            match cmd {
+                Command::Fail { .. } if self.finished => {
+                    self.end = Some(Phase::Failed);
+                    self.parts = None;
+                    out.push(cmd);
+                    return;
+                }
+                // While recording, giving up is not an option: keep journaling,
+                // pause, then list the same upload and go on; Send decides for real.
+                Command::Fail { .. } => {
+                    self.parts = None;
+                    self.setup = Setup::Due {
+                        step: Step::List,
+                        at_ms: now + RESTART_AFTER_MS,
+                    };
+                    return;
+                }
+                cmd => out.push(cmd),
+            }
+        }
+        if self
+            .parts
+            .as_ref()
+            .is_some_and(|p| p.phase() == Phase::Done)
+        {
+            self.end = Some(Phase::Done);
+        }
+    }
+
+    /// Apply the one classifier's verdict on a failed setup request.
+    fn setup_failed(&mut self, step: Step, verdict: Verdict, now: u64, out: &mut Vec<Command>) {
+        let wait = match verdict {
+            Verdict::Fatal { status, message } if self.finished => {
+                return self.fail(Some(status), message, out);
+            }
+            // Nothing is lost: the journal keeps recording; Send asks again.
+            Verdict::Fatal { .. } => {
+                self.setup = Setup::Blocked(step);
+                return;
+            }
+            Verdict::WaitOnline => {
+                self.setup = Setup::WaitOnline(step);
                 out.push(Command::WaitOnline);
+                return;
             }
-            return None;
-        }
-        let count = match part {
-            Some(n) => self.part_failures.entry(n).or_insert(0),
-            None => &mut self.side_failures,
+            Verdict::Throttle { retry_after_ms } => retry_after_ms,
+            Verdict::Retry | Verdict::Resign | Verdict::Relist => None,
         };
-        *count += 1;
-        let count = *count;
-        if count >= self.cfg.retry.max_attempts {
-            let msg = format!("The upload failed {count} times in a row without progress.");
-            self.fail(None, msg, out);
-            return None;
+        self.setup_failures += 1;
+        let count = self.setup_failures;
+        if self.finished && count >= self.retry.max_attempts {
+            let msg = format!("The server could not be reached ({count} tries in a row).");
+            return self.fail(None, msg, out);
         }
-        let delay = self.cfg.retry.delay_ms(count, self.jitter.next_unit());
-        match verdict {
-            Verdict::Throttle { retry_after_ms } => {
-                let wait = retry_after_ms.unwrap_or(delay).min(self.cfg.retry.cap_ms);
-                self.throttle_until = self.throttle_until.max(now + wait);
-                None
-            }
-            // A fresh signature needs no wait; the sign request itself is the pause.
-            Verdict::Resign => None,
-            Verdict::Relist => {
-                self.relisting = true;
-                out.push(Command::ListParts);
-                None
-            }
-            _ => Some(now + delay),
-        }
+        let delay = self.retry.delay_ms(count, self.jitter.next_unit());
+        let wait = wait.unwrap_or(delay).min(self.retry.cap_ms);
+        self.setup = Setup::Due {
+            step,
+            at_ms: now + wait,
+        };
     }
 
-    /// Take the server's word: parts it holds at the planned size are confirmed;
-    /// confirmed parts it does not hold (or holds with another ETag) go again.
-    fn reconcile(&mut self, server: Vec<UploadedPart>) {
-        self.plan();
-        let held: BTreeMap<u32, UploadedPart> =
-            server.into_iter().map(|p| (p.part_number, p)).collect();
-        let numbers: Vec<u32> = self.parts.keys().copied().collect();
-        for n in numbers {
-            let (_, len) = self.range(n);
-            let p = self.parts.get_mut(&n).expect("planned part");
-            let on_server = held.get(&n).filter(|sp| sp.size == len);
-            match (&p.slot, on_server) {
-                (Slot::Idle, Some(sp)) => {
-                    p.slot = Slot::Done {
-                        etag: sp.etag.clone(),
-                    }
-                }
-                (Slot::Done { etag }, sp) if sp.is_none_or(|sp| !etag_eq(etag, &sp.etag)) => {
-                    p.slot = Slot::Idle;
-                }
-                _ => continue,
-            }
-            p.url = None;
+    fn drive_setup(&mut self, now: u64, out: &mut Vec<Command>) {
+        let Setup::Due { step, at_ms } = self.setup else {
+            return;
+        };
+        if self.end.is_some() {
+            return;
         }
-    }
-
-    /// Add every part that the recorded bytes now fill (all of them once finished).
-    fn plan(&mut self) {
-        let planned = self.planned_parts().min(self.cfg.max_parts as u64 + 1);
-        for n in 1..=planned as u32 {
-            self.parts.entry(n).or_insert(Part {
-                slot: Slot::Idle,
-                url: None,
-            });
+        if at_ms > now {
+            return out.push(Command::WakeAt { at_ms });
         }
+        let step = match step {
+            Step::List | Step::Collect if self.upload.is_none() => Step::Create,
+            step => step,
+        };
+        self.setup = Setup::InFlight(step);
+        out.push(match step {
+            Step::Create => Command::Create,
+            Step::List => Command::ListParts,
+            Step::Collect => Command::Collect,
+        });
     }
 
     fn fail(&mut self, status: Option<u16>, message: String, out: &mut Vec<Command>) {
-        self.phase = Phase::Failed;
+        self.end = Some(Phase::Failed);
+        self.parts = None;
         out.push(Command::Fail { status, message });
     }
 
-    /// Byte range `(offset, len)` of part `n` (1-based).
-    fn range(&self, n: u32) -> (u64, u64) {
-        let ps = self.cfg.part_size;
-        let offset = (n as u64 - 1) * ps;
-        (offset, ps.min(self.recorded.saturating_sub(offset)))
-    }
-
-    /// How many parts exist now: full parts while recording, all of them once finished.
-    fn planned_parts(&self) -> u64 {
-        let ps = self.cfg.part_size;
-        if self.finished {
-            self.recorded.div_ceil(ps)
-        } else {
-            self.recorded / ps
-        }
-    }
-
-    fn drive(&mut self, now: u64, out: &mut Vec<Command>) {
-        let planned = self.planned_parts();
-        if planned > self.cfg.max_parts as u64 {
-            let msg = "The recording is too long for one upload.".to_string();
-            return self.fail(None, msg, out);
-        }
-        if self.finished && self.recorded == 0 {
-            return self.fail(None, "Nothing was recorded.".into(), out);
-        }
-        self.plan();
-        if self.offline {
-            return;
-        }
-        let mut wake: Option<u64> = None;
-        let mut soonest = |t: u64| wake = Some(wake.map_or(t, |w: u64| w.min(t)));
-        if self.throttle_until > now {
-            out.push(Command::WakeAt {
-                at_ms: self.throttle_until,
-            });
-            return;
-        }
-        // Parts whose backoff is over become sendable again.
-        for p in self.parts.values_mut() {
-            if let Slot::Backoff { until_ms } = p.slot {
-                if until_ms <= now {
-                    p.slot = Slot::Idle;
-                } else {
-                    soonest(until_ms);
-                }
-            }
-        }
-        let mut in_flight = self
-            .parts
-            .values()
-            .filter(|p| p.slot == Slot::InFlight)
-            .count();
-        let mut need_sign = Vec::new();
-        let idle: Vec<u32> = (self.parts.iter())
-            .filter(|(_, p)| p.slot == Slot::Idle)
-            .map(|(n, _)| *n)
-            .collect();
-        for n in idle {
-            let (offset, len) = self.range(n);
-            let p = self.parts.get_mut(&n).expect("planned part");
-            match &p.url {
-                Some((url, use_until)) if *use_until > now => {
-                    if in_flight < self.cfg.parallelism {
-                        in_flight += 1;
-                        p.slot = Slot::InFlight;
-                        let url = url.clone();
-                        out.push(Command::Put {
-                            part: n,
-                            offset,
-                            len,
-                            url,
-                        });
-                    }
-                }
-                _ => need_sign.push((n, len)),
-            }
-        }
-        self.side_request(now, &mut soonest, need_sign, out);
-        if let Some(at_ms) = wake {
-            out.push(Command::WakeAt { at_ms });
-        }
-    }
-
-    fn side_request(
-        &mut self,
-        now: u64,
-        soonest: &mut impl FnMut(u64),
-        mut need_sign: Vec<(u32, u64)>,
-        out: &mut Vec<Command>,
-    ) {
-        if let Side::Backoff { until_ms } = self.sign {
-            if until_ms <= now {
-                self.sign = Side::Idle;
-            } else {
-                soonest(until_ms);
-            }
-        }
-        if !need_sign.is_empty() && self.sign == Side::Idle {
-            need_sign.truncate(self.cfg.parallelism * 2);
-            self.sign = Side::InFlight;
-            let (parts, sizes) = need_sign.into_iter().unzip();
-            out.push(Command::Sign { parts, sizes });
-        }
-        let all_done = self
-            .parts
-            .values()
-            .all(|p| matches!(p.slot, Slot::Done { .. }));
-        if !(self.finished && all_done) || self.relisting {
-            return;
-        }
-        if let Side::Backoff { until_ms } = self.complete {
-            if until_ms > now {
-                return soonest(until_ms);
-            }
-            self.complete = Side::Idle;
-        }
-        if self.complete == Side::Idle {
-            self.complete = Side::InFlight;
-            self.phase = Phase::Completing;
-            let parts = (self.parts.iter())
-                .filter_map(|(n, p)| match &p.slot {
-                    Slot::Done { etag } => Some(CompletedPart {
-                        part_number: *n,
-                        etag: etag.clone(),
-                    }),
-                    _ => None,
-                })
-                .collect();
-            out.push(Command::Complete {
-                parts,
-                total_bytes: self.recorded,
-            });
-        }
+    fn discard(&mut self) -> Vec<Command> {
+        self.end = Some(Phase::Discarded);
+        self.parts = None;
+        vec![Command::Discard {
+            upload_id: self.upload.as_ref().map(|u| u.upload_id.clone()),
+        }]
     }
 }
 

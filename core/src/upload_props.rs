@@ -11,7 +11,7 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
     let mut c = cfg(part_size, parallelism);
     c.retry.max_attempts = 60;
     let cap = c.retry.cap_ms;
-    let mut u = Uploader::new(c, seed);
+    let mut u = Parts::new(c, seed);
     let mut now = 0u64;
     let mut pending: Vec<Command> = Vec::new();
     let mut confirmed = std::collections::BTreeSet::new();
@@ -87,7 +87,7 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                         .unwrap();
                     confirmed.remove(&lost);
                     Event::CompleteFailed {
-                        failure: status(409, r#"{"error":{"code":"part_missing"}}"#),
+                        failure: status(409, &crate::classify::envelope("part_missing", "lost")),
                     }
                 }
                 Command::Complete { .. } if !fail => Event::Completed,
@@ -147,6 +147,7 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                     }
                     Command::WaitOnline => waiting_online = true,
                     Command::Fail { message, .. } => panic!("failed: {message}"),
+                    other => panic!("not the parts machine's to give: {other:?}"),
                 }
             }
             if progressed {
@@ -176,7 +177,7 @@ proptest! {
     #[test]
     fn reconciled_parts_are_never_sent_again(total in 1u64..200, part_size in 1u64..40,
                                             have in proptest::collection::vec(any::<bool>(), 0..200)) {
-        let mut u = Uploader::new(cfg(part_size, 3), 9);
+        let mut u = Parts::new(cfg(part_size, 3), 9);
         u.handle(Event::Recorded { total }, 0);
         u.handle(Event::RecordingFinished, 0);
         let n = total.div_ceil(part_size) as u32;

@@ -1,264 +1,242 @@
+//! The uploader's setup: create, resume, start over, collect, pause and restart.
+
 use super::*;
-use crate::policy::RetryPolicy;
+use crate::classify::{Failure, envelope};
 use crate::protocol::{MAX_PARTS, SignedPart};
-use proptest::prelude::*;
 
-#[path = "upload_props.rs"]
-mod props;
-
-const MIB: u64 = 1024 * 1024;
-
-pub(super) fn cfg(part_size: u64, parallelism: usize) -> UploadConfig {
-    UploadConfig {
+pub(crate) fn session(id: &str, part_size: u64) -> UploadSession {
+    UploadSession {
+        upload_id: id.into(),
         part_size,
-        parallelism,
-        retry: RetryPolicy {
-            base_ms: 100,
-            cap_ms: 2_000,
-            max_attempts: 5,
-            jitter: true,
-        },
-        resign_margin_ms: 1_000,
         max_parts: MAX_PARTS,
+        max_bytes: 1 << 40,
+        max_duration_ms: None,
+        expires_at: 4_000_000_000,
+        parallelism: 2,
+        retry: policy(),
     }
 }
 
-pub(super) fn status(s: u16, body: &str) -> Failure {
+fn policy() -> RetryPolicy {
+    RetryPolicy {
+        base_ms: 100,
+        cap_ms: 2_000,
+        max_attempts: 4,
+        jitter: true,
+    }
+}
+
+fn server(status: u16, code: &str) -> Failure {
     Failure::Status {
-        status: s,
-        body: body.into(),
+        status,
+        body: envelope(code, "what the server says"),
         retry_after_ms: None,
     }
 }
 
-pub(super) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
+fn wake_at(cmds: &[Command]) -> u64 {
+    match cmds {
+        [.., Command::WakeAt { at_ms }] => *at_ms,
+        other => panic!("expected a wake-up: {other:?}"),
+    }
+}
+
+fn signed(parts: &[u32]) -> Event {
     Event::Signed {
         parts: parts
             .iter()
             .map(|&n| SignedPart {
                 part_number: n,
-                url: format!("https://s3/part{n}"),
-                expires_at_ms,
+                url: format!("u{n}"),
+                expires_at_ms: u64::MAX / 2,
                 expires_in_ms: None,
             })
             .collect(),
     }
 }
 
-pub(super) fn puts(cmds: &[Command]) -> Vec<(u32, u64, u64)> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Command::Put {
-                part, offset, len, ..
-            } => Some((*part, *offset, *len)),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
-fn plans_parts_and_completes_in_order() {
-    let mut u = Uploader::new(cfg(5 * MIB, 2), 1);
+fn a_new_recording_creates_its_upload_at_once_and_keeps_it() {
+    let mut u = Uploader::new(None, policy(), 1);
     assert_eq!(
-        u.handle(Event::Recorded { total: 12 * MIB }, 0),
+        u.handle(Event::Recorded { total: 0 }, 0),
+        vec![Command::Create]
+    );
+    assert!(!u.uploading());
+    let up = session("up1", 10);
+    let c = u.handle(Event::Created { upload: up.clone() }, 5);
+    assert_eq!(c, vec![Command::SaveUpload { upload: up }]);
+    assert!(u.uploading());
+    let c = u.handle(Event::Recorded { total: 25 }, 10);
+    assert_eq!(
+        c,
         vec![Command::Sign {
             parts: vec![1, 2],
-            sizes: vec![5 * MIB, 5 * MIB]
+            sizes: vec![10, 10]
         }]
     );
-    let c = u.handle(signed(&[1, 2], 60_000), 0);
-    assert_eq!(puts(&c), vec![(1, 0, 5 * MIB), (2, 5 * MIB, 5 * MIB)]);
-    // The tail is planned only when the recording finishes.
-    let c = u.handle(Event::RecordingFinished, 0);
-    // The tail is the rest of the recording: its URL is signed for that many bytes.
-    assert_eq!(
-        c,
-        vec![Command::Sign {
-            parts: vec![3],
-            sizes: vec![2 * MIB]
-        }]
-    );
-    let c = u.handle(signed(&[3], 60_000), 0);
-    assert!(puts(&c).is_empty(), "parallelism 2 is respected");
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 2,
-            etag: "b".into(),
-        },
-        0,
-    );
-    assert_eq!(puts(&c), vec![(3, 10 * MIB, 2 * MIB)]);
-    u.handle(
-        Event::PartUploaded {
-            part: 3,
-            etag: "c".into(),
-        },
-        0,
-    );
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 1,
-            etag: "a".into(),
-        },
-        0,
-    );
-    let expected: Vec<CompletedPart> = [(1, "a"), (2, "b"), (3, "c")]
-        .iter()
-        .map(|(n, e)| CompletedPart {
-            part_number: *n,
-            etag: e.to_string(),
-        })
-        .collect();
-    assert_eq!(
-        c,
-        vec![Command::Complete {
-            parts: expected,
-            total_bytes: 12 * MIB
-        }]
-    );
-    assert_eq!(u.phase(), Phase::Completing);
-    assert!(u.handle(Event::Completed, 0).is_empty());
-    assert_eq!(u.phase(), Phase::Done);
-    assert_eq!(u.confirmed_bytes(), 12 * MIB);
 }
 
 #[test]
-fn tus_style_script_500_503_expired_then_success() {
-    let mut u = Uploader::new(cfg(100, 1), 7);
-    u.handle(Event::Recorded { total: 50 }, 0);
+fn a_journal_upload_is_listed_and_only_the_rest_is_sent() {
+    let mut u = Uploader::new(Some(session("up1", 10)), policy(), 1);
     assert_eq!(
-        u.handle(Event::RecordingFinished, 0),
-        vec![Command::Sign {
-            parts: vec![1],
-            sizes: vec![50]
-        }]
+        u.handle(Event::Recorded { total: 25 }, 0),
+        vec![Command::ListParts]
     );
-    assert_eq!(puts(&u.handle(signed(&[1], 600_000), 0)), vec![(1, 0, 50)]);
+    assert!(u.handle(Event::RecordingFinished, 0).is_empty());
+    let held = vec![crate::protocol::UploadedPart {
+        part_number: 1,
+        etag: "e1".into(),
+        size: 10,
+    }];
+    let c = u.handle(Event::ServerHas { parts: held }, 0);
+    assert!(matches!(&c[..], [Command::Sign { .. }]), "{c:?}");
+    assert_eq!(u.confirmed_bytes(), 10);
+    let mut put = Vec::new();
+    let mut c = u.handle(signed(&[1, 2, 3]), 0);
+    while let Some(cmd) = c.pop() {
+        match cmd {
+            Command::Put { part, len, .. } => put.push((part, len)),
+            Command::Sign { parts, .. } => c.extend(u.handle(signed(&parts), 0)),
+            other => panic!("{other:?}"),
+        }
+    }
+    put.sort();
+    assert_eq!(
+        put,
+        vec![(2, 10), (3, 5)],
+        "part 1 is on the server already"
+    );
+}
 
-    // 500: back off, bounded by the first ceiling.
+#[test]
+fn a_failed_create_backs_off_under_the_policy_then_succeeds() {
+    let mut u = Uploader::new(None, policy(), 3);
+    u.handle(Event::Recorded { total: 0 }, 0);
     let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: status(500, ""),
+        Event::CreateFailed {
+            failure: server(503, "storage_unavailable"),
         },
         1_000,
     );
-    let Some(Command::WakeAt { at_ms }) = c.last().cloned() else {
-        panic!("{c:?}")
-    };
-    assert!((1_000..=1_100).contains(&at_ms), "{at_ms}");
-    assert!(puts(&c).is_empty(), "no retry before the backoff is over");
-    assert_eq!(puts(&u.handle(Event::Tick, at_ms)), vec![(1, 0, 50)]);
-
-    // 503: second failure in a row, ceiling doubles.
+    let at = wake_at(&c);
+    assert!(
+        (1_000..=1_100).contains(&at),
+        "first ceiling is the base: {at}"
+    );
+    assert_eq!(u.failures_in_a_row(), 1);
+    assert!(u.handle(Event::Tick, at - 1).len() <= 1, "not before");
+    assert_eq!(u.handle(Event::Tick, at), vec![Command::Create]);
     let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: status(503, ""),
+        Event::CreateFailed {
+            failure: Failure::Network,
         },
         2_000,
     );
-    let Some(Command::WakeAt { at_ms }) = c.last().cloned() else {
-        panic!("{c:?}")
-    };
-    assert!((2_000..=2_200).contains(&at_ms), "{at_ms}");
-    assert_eq!(u.failures_in_a_row(), 2);
-    assert_eq!(puts(&u.handle(Event::Tick, at_ms)), vec![(1, 0, 50)]);
-
-    // 403 "Request has expired": re-sign at once.
-    let expired = status(403, "<Error><Message>Request has expired</Message></Error>");
+    assert!(wake_at(&c) <= 2_200, "second ceiling doubles");
+    assert_eq!(u.handle(Event::Tick, 2_200), vec![Command::Create]);
     let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: expired,
+        Event::Created {
+            upload: session("up", 10),
         },
-        3_000,
+        2_300,
     );
-    assert_eq!(
-        c,
-        vec![Command::Sign {
-            parts: vec![1],
-            sizes: vec![50]
-        }]
-    );
-    assert_eq!(
-        puts(&u.handle(signed(&[1], 600_000), 3_000)),
-        vec![(1, 0, 50)]
-    );
-
-    // Success resets the count and completes.
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 1,
-            etag: "e".into(),
-        },
-        3_500,
-    );
+    assert!(matches!(&c[..], [Command::SaveUpload { .. }]), "{c:?}");
     assert_eq!(u.failures_in_a_row(), 0);
-    assert!(matches!(
-        &c[..],
-        [Command::Complete {
-            total_bytes: 50,
-            ..
-        }]
-    ));
 }
 
 #[test]
-fn fatal_4xx_fails_once_with_message() {
-    let mut u = Uploader::new(cfg(100, 1), 1);
-    u.handle(Event::Recorded { total: 10 }, 0);
+fn an_upload_that_is_gone_or_another_links_is_replaced() {
+    for (status, code) in [(404, "not_found"), (410, "gone"), (403, "forbidden")] {
+        let mut u = Uploader::new(Some(session("old", 10)), policy(), 1);
+        assert_eq!(
+            u.handle(Event::Recorded { total: 5 }, 0),
+            vec![Command::ListParts]
+        );
+        let c = u.handle(
+            Event::ListFailed {
+                failure: server(status, code),
+            },
+            0,
+        );
+        assert_eq!(c, vec![Command::Create], "{code}");
+        assert_eq!(u.upload(), None, "{code}");
+    }
+}
+
+#[test]
+fn an_upload_already_complete_is_collected() {
+    let mut u = Uploader::new(Some(session("up", 10)), policy(), 1);
     u.handle(Event::RecordingFinished, 0);
-    u.handle(signed(&[1], 600_000), 0);
+    u.handle(Event::Recorded { total: 5 }, 0);
     let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: status(404, ""),
+        Event::ListFailed {
+            failure: server(409, "conflict"),
         },
         0,
     );
-    assert!(
-        matches!(
-            &c[..],
-            [Command::Fail {
-                status: Some(404),
-                ..
-            }]
-        ),
-        "{c:?}"
+    assert_eq!(c, vec![Command::Collect]);
+    assert_eq!(u.phase(), Phase::Completing);
+    // Being completed elsewhere: ask again after a pause, not at once.
+    let c = u.handle(
+        Event::CompleteFailed {
+            failure: server(409, "conflict"),
+        },
+        10,
     );
-    assert_eq!(u.phase(), Phase::Failed);
-    assert!(
-        u.handle(Event::Tick, 10).is_empty(),
-        "a failed upload stays quiet"
-    );
+    let at = wake_at(&c);
+    assert_eq!(u.handle(Event::Tick, at), vec![Command::Collect]);
+    assert!(u.handle(Event::Completed, at).is_empty());
+    assert_eq!(u.phase(), Phase::Done);
 }
 
 #[test]
-fn gives_up_after_max_attempts_without_progress() {
-    let mut u = Uploader::new(cfg(100, 1), 3);
-    u.handle(Event::Recorded { total: 10 }, 0);
+fn a_refusal_while_recording_waits_for_send_then_is_told() {
+    let mut u = Uploader::new(None, policy(), 1);
+    u.handle(Event::Recorded { total: 5 }, 0);
+    let refused = server(401, "token_expired");
+    let c = u.handle(
+        Event::CreateFailed {
+            failure: refused.clone(),
+        },
+        0,
+    );
+    assert!(c.is_empty(), "nothing is lost: the journal keeps recording");
+    assert!(u.handle(Event::Tick, 60_000).is_empty());
+    assert_eq!(
+        u.handle(Event::RecordingFinished, 70_000),
+        vec![Command::Create]
+    );
+    let c = u.handle(Event::CreateFailed { failure: refused }, 70_000);
+    assert_eq!(
+        c,
+        vec![Command::Fail {
+            status: Some(401),
+            message: "what the server says".into()
+        }]
+    );
+    assert_eq!(u.phase(), Phase::Failed);
+}
+
+#[test]
+fn after_send_setup_gives_up_after_the_policys_attempts() {
+    let mut u = Uploader::new(None, policy(), 1);
+    u.handle(Event::Recorded { total: 5 }, 0);
     u.handle(Event::RecordingFinished, 0);
-    u.handle(signed(&[1], u64::MAX / 2), 0);
     let mut now = 0;
-    for attempt in 1..5 {
+    for _ in 1..policy().max_attempts {
         let c = u.handle(
-            Event::PartFailed {
-                part: 1,
+            Event::CreateFailed {
                 failure: Failure::Network,
             },
             now,
         );
-        assert_eq!(u.failures_in_a_row(), attempt);
-        let Some(Command::WakeAt { at_ms }) = c.last().cloned() else {
-            panic!("{c:?}")
-        };
-        now = at_ms;
-        assert_eq!(puts(&u.handle(Event::Tick, now)).len(), 1);
+        now = wake_at(&c);
+        assert_eq!(u.handle(Event::Tick, now), vec![Command::Create]);
     }
     let c = u.handle(
-        Event::PartFailed {
-            part: 1,
+        Event::CreateFailed {
             failure: Failure::Network,
         },
         now,
@@ -270,308 +248,107 @@ fn gives_up_after_max_attempts_without_progress() {
 }
 
 #[test]
-fn offline_waits_for_online_without_counting() {
-    let mut u = Uploader::new(cfg(100, 1), 3);
-    u.handle(Event::Recorded { total: 10 }, 0);
-    u.handle(Event::RecordingFinished, 0);
-    u.handle(signed(&[1], 600_000), 0);
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: Failure::Offline,
-        },
-        5,
-    );
-    assert_eq!(c, vec![Command::WaitOnline]);
-    assert!(u.handle(Event::Tick, 100).is_empty());
-    assert_eq!(u.failures_in_a_row(), 0);
-    assert_eq!(puts(&u.handle(Event::Online, 200)), vec![(1, 0, 10)]);
-}
-
-#[test]
-fn throttle_pauses_whole_queue_for_retry_after() {
-    let mut u = Uploader::new(cfg(10, 2), 3);
-    u.handle(Event::Recorded { total: 40 }, 0);
-    u.handle(signed(&[1, 2, 3, 4], 600_000), 0);
-    let failure = Failure::Status {
-        status: 429,
-        body: String::new(),
-        retry_after_ms: Some(1_500),
-    };
-    let c = u.handle(Event::PartFailed { part: 1, failure }, 100);
-    assert_eq!(c, vec![Command::WakeAt { at_ms: 1_600 }]);
-    // Part 2 finishing does not start anything while throttled.
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 2,
-            etag: "x".into(),
-        },
-        200,
-    );
-    assert!(puts(&c).is_empty());
-    assert_eq!(
-        puts(&u.handle(Event::Tick, 1_600)),
-        vec![(1, 0, 10), (3, 20, 10)]
-    );
-}
-
-#[test]
-fn url_near_expiry_is_resigned_before_use() {
-    let mut u = Uploader::new(cfg(10, 1), 3);
-    u.handle(Event::Recorded { total: 20 }, 0);
-    u.handle(signed(&[1, 2], 5_000), 0);
-    // Part 2's URL expires within the margin: sign again instead of sending.
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 1,
-            etag: "a".into(),
-        },
-        4_500,
-    );
-    assert!(
-        c.contains(&Command::Sign {
-            parts: vec![2],
-            sizes: vec![10]
-        }),
-        "{c:?}"
-    );
-}
-
-#[test]
-fn empty_recording_is_an_error_not_a_silent_success() {
-    let mut u = Uploader::new(cfg(10, 1), 3);
-    let c = u.handle(Event::RecordingFinished, 0);
-    assert!(matches!(&c[..], [Command::Fail { .. }]), "{c:?}");
-}
-
-pub(super) fn uploaded(n: u32, size: u64) -> crate::protocol::UploadedPart {
-    crate::protocol::UploadedPart {
-        part_number: n,
-        etag: format!("s{n}"),
-        size,
-    }
-}
-
-#[test]
-fn resume_sends_only_what_the_server_lacks() {
-    let mut u = Uploader::new(cfg(10, 4), 5);
-    assert_eq!(
-        u.handle(Event::Recorded { total: 35 }, 0),
-        vec![Command::Sign {
-            parts: vec![1, 2, 3],
-            sizes: vec![10, 10, 10]
-        }]
-    );
-    assert!(
-        u.handle(Event::RecordingFinished, 0).is_empty(),
-        "one sign at a time"
-    );
-    // Part 2 on the server is short (a torn earlier attempt); 5 does not exist in the plan.
-    let server = vec![
-        uploaded(1, 10),
-        uploaded(2, 7),
-        uploaded(3, 10),
-        uploaded(5, 10),
-    ];
-    u.handle(Event::ServerHas { parts: server }, 0);
-    assert_eq!(u.confirmed_bytes(), 20);
-    let c = u.handle(signed(&[1, 2, 3], 600_000), 0);
-    assert_eq!(puts(&c), vec![(2, 10, 10)]);
-    assert!(
-        c.contains(&Command::Sign {
-            parts: vec![4],
-            sizes: vec![5]
-        }),
-        "{c:?}"
-    );
-    assert_eq!(puts(&u.handle(signed(&[4], 600_000), 0)), vec![(4, 30, 5)]);
-    u.handle(
-        Event::PartUploaded {
-            part: 2,
-            etag: "n2".into(),
-        },
-        0,
-    );
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 4,
-            etag: "n4".into(),
-        },
-        0,
-    );
-    let Some(Command::Complete {
-        parts,
-        total_bytes: 35,
-    }) = c.last()
-    else {
-        panic!("{c:?}")
-    };
-    let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
-    assert_eq!(etags, vec!["s1", "n2", "s3", "n4"]);
-}
-
-#[test]
-fn resume_with_everything_on_the_server_completes_at_once() {
-    let mut u = Uploader::new(cfg(10, 2), 5);
-    u.handle(Event::Recorded { total: 20 }, 0);
-    u.handle(Event::RecordingFinished, 0);
-    let c = u.handle(
-        Event::ServerHas {
-            parts: vec![uploaded(1, 10), uploaded(2, 10)],
-        },
-        0,
-    );
-    assert!(
-        matches!(
-            &c[..],
-            [Command::Complete {
-                total_bytes: 20,
-                ..
-            }]
-        ),
-        "{c:?}"
-    );
-}
-
-#[test]
-fn short_lived_urls_are_used_not_resigned_forever() {
-    let mut u = Uploader::new(cfg(10, 1), 3);
-    u.handle(Event::Recorded { total: 10 }, 0);
-    u.handle(Event::RecordingFinished, 0);
-    // A 1 s URL with a 1 s margin in the config: still used at once.
-    let c = u.handle(signed(&[1], 1_000), 0);
-    assert_eq!(puts(&c), vec![(1, 0, 10)]);
-}
-
-#[test]
-fn a_device_clock_ahead_of_the_server_still_uses_fresh_urls() {
-    let mut u = Uploader::new(cfg(10, 1), 3);
-    u.handle(Event::Recorded { total: 10 }, 0);
-    u.handle(Event::RecordingFinished, 0);
-    // By the device clock (10 min ahead) the URL expired already; its life says 5 min.
-    let now = 600_000;
-    let parts = vec![SignedPart {
-        part_number: 1,
-        url: "u".into(),
-        expires_at_ms: 300_000,
-        expires_in_ms: Some(300_000),
-    }];
-    assert_eq!(
-        puts(&u.handle(Event::Signed { parts }, now)),
-        vec![(1, 0, 10)]
-    );
-}
-
-#[test]
-fn part_missing_on_complete_relists_and_resends_only_that_part() {
-    let mut u = Uploader::new(cfg(10, 2), 4);
-    u.handle(Event::Recorded { total: 25 }, 0);
-    u.handle(Event::RecordingFinished, 0);
-    u.handle(signed(&[1, 2], 600_000), 0);
-    u.handle(signed(&[3], 600_000), 0);
-    for (n, e) in [(1, "a"), (2, "b"), (3, "c")] {
-        u.handle(
-            Event::PartUploaded {
-                part: n,
-                etag: e.into(),
-            },
-            0,
-        );
-    }
-    assert_eq!(u.phase(), Phase::Completing);
-    let missing = status(
-        409,
-        r#"{"error":{"code":"part_missing","message":"Part 2 is not on the server"}}"#,
-    );
-    let c = u.handle(Event::CompleteFailed { failure: missing }, 10);
-    assert_eq!(c, vec![Command::ListParts], "ask before completing again");
-    // Storage lost part 2; part 3 holds other bytes than we sent.
-    let held = vec![uploaded(1, 10), uploaded(3, 5)];
-    let held = held.into_iter().map(|mut p| {
-        p.etag = if p.part_number == 1 {
-            "\"a\"".into()
-        } else {
-            "zzz".into()
-        };
-        p
-    });
-    let c = u.handle(
-        Event::ServerHas {
-            parts: held.collect(),
-        },
-        20,
-    );
-    assert_eq!(
-        c,
-        vec![Command::Sign {
-            parts: vec![2, 3],
-            sizes: vec![10, 5]
-        }]
-    );
-    let c = u.handle(signed(&[2, 3], 600_000), 20);
-    assert_eq!(puts(&c), vec![(2, 10, 10), (3, 20, 5)]);
-    u.handle(
-        Event::PartUploaded {
-            part: 2,
-            etag: "b2".into(),
-        },
-        30,
-    );
-    let c = u.handle(
-        Event::PartUploaded {
-            part: 3,
-            etag: "c2".into(),
-        },
-        30,
-    );
-    let Some(Command::Complete { parts, .. }) = c.last() else {
-        panic!("{c:?}")
-    };
-    let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
-    assert_eq!(etags, vec!["a", "b2", "c2"]);
-}
-
-#[test]
-fn parallel_parts_dropping_together_count_once_each() {
-    let mut c = cfg(10, 4);
-    c.retry.max_attempts = 3;
-    let mut u = Uploader::new(c, 8);
-    u.handle(Event::Recorded { total: 40 }, 0);
-    assert_eq!(
-        puts(&u.handle(signed(&[1, 2, 3, 4], u64::MAX / 2), 0)).len(),
-        4
-    );
-    // The connection drops under all four at once, twice: still under 3 attempts each.
+fn while_recording_setup_never_gives_up_and_offline_does_not_count() {
+    let mut u = Uploader::new(None, policy(), 1);
+    u.handle(Event::Recorded { total: 5 }, 0);
     let mut now = 0;
-    for round in 1..=2 {
-        for part in 1..=4 {
-            let c = u.handle(
-                Event::PartFailed {
-                    part,
-                    failure: Failure::Network,
-                },
-                now,
-            );
-            assert!(
-                !c.iter().any(|c| matches!(c, Command::Fail { .. })),
-                "round {round}: {c:?}"
-            );
-        }
-        assert_eq!(u.failures_in_a_row(), round);
-        now += 10 * 2_000;
-        assert_eq!(
-            puts(&u.handle(Event::Tick, now)).len(),
-            4,
-            "all four retried"
+    for _ in 0..20 {
+        let c = u.handle(
+            Event::CreateFailed {
+                failure: Failure::Network,
+            },
+            now,
         );
+        now = wake_at(&c);
+        assert!(now <= now + policy().cap_ms);
+        assert_eq!(u.handle(Event::Tick, now), vec![Command::Create]);
     }
-    // One part getting through resets every count.
-    u.handle(
-        Event::PartUploaded {
-            part: 1,
-            etag: "a".into(),
+    let before = u.failures_in_a_row();
+    let c = u.handle(
+        Event::CreateFailed {
+            failure: Failure::Offline,
         },
         now,
     );
-    assert_eq!(u.failures_in_a_row(), 0);
+    assert_eq!(c, vec![Command::WaitOnline]);
+    assert_eq!(u.failures_in_a_row(), before);
+    assert_eq!(u.handle(Event::Online, now + 5), vec![Command::Create]);
+}
+
+#[test]
+fn parts_giving_up_mid_recording_pause_then_resume_the_same_upload() {
+    let mut u = Uploader::new(None, policy(), 1);
+    u.handle(Event::Recorded { total: 10 }, 0);
+    u.handle(
+        Event::Created {
+            upload: session("up", 10),
+        },
+        0,
+    );
+    let epoch = u.epoch();
+    let max = policy().max_attempts;
+    let mut c = u.handle(signed(&[1]), 0);
+    let mut now = 0;
+    for attempt in 1..=max {
+        assert!(matches!(&c[..], [Command::Put { part: 1, .. }]), "{c:?}");
+        let failed = u.handle(
+            Event::PartFailed {
+                part: 1,
+                failure: Failure::Network,
+            },
+            now,
+        );
+        assert!(!failed.iter().any(|c| matches!(c, Command::Fail { .. })));
+        let at = wake_at(&failed);
+        if attempt == max {
+            assert!(!u.uploading(), "paused");
+            assert_eq!(at, now + RESTART_AFTER_MS);
+        }
+        now = at;
+        c = u.handle(Event::Tick, now);
+    }
+    assert_eq!(c, vec![Command::ListParts], "the same upload, listed again");
+    assert_eq!(u.upload().map(|u| u.upload_id.as_str()), Some("up"));
+    let at = now;
+    let c = u.handle(Event::ServerHas { parts: vec![] }, at);
+    assert!(matches!(&c[..], [Command::Sign { .. }]), "{c:?}");
+    assert_ne!(
+        u.epoch(),
+        epoch,
+        "the paused machine's late answers are stale"
+    );
+}
+
+#[test]
+fn abort_during_create_discards_the_upload_when_it_answers() {
+    let mut u = Uploader::new(None, policy(), 1);
+    u.handle(Event::Recorded { total: 5 }, 0);
+    assert!(u.handle(Event::Abort, 0).is_empty());
+    let c = u.handle(
+        Event::Created {
+            upload: session("late", 10),
+        },
+        0,
+    );
+    assert_eq!(
+        c,
+        vec![Command::Discard {
+            upload_id: Some("late".into())
+        }]
+    );
+    assert_eq!(u.phase(), Phase::Discarded);
+    assert!(u.handle(Event::Tick, 10).is_empty());
+}
+
+#[test]
+fn a_throttled_create_waits_what_the_server_asks() {
+    let mut u = Uploader::new(None, policy(), 1);
+    u.handle(Event::Recorded { total: 5 }, 0);
+    let failure = Failure::Status {
+        status: 429,
+        body: envelope("rate_limited", "slow down"),
+        retry_after_ms: Some(1_500),
+    };
+    let c = u.handle(Event::CreateFailed { failure }, 100);
+    assert_eq!(c, vec![Command::WakeAt { at_ms: 1_600 }]);
 }

@@ -3,7 +3,7 @@
 
 use crate::classify::Failure;
 use crate::policy::RetryPolicy;
-use crate::protocol::{CompletedPart, MAX_PARTS, SignedPart, UploadedPart};
+use crate::protocol::{CompletedPart, MAX_PARTS, SignedPart, UploadSession, UploadedPart};
 
 /// Upload settings; all of them are named settings with defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,14 +30,36 @@ impl Default for UploadConfig {
     }
 }
 
+impl UploadConfig {
+    /// The settings the server gave an upload (parallelism kept to what browsers allow).
+    pub fn for_upload(upload: &UploadSession) -> Self {
+        Self {
+            part_size: upload.part_size,
+            max_parts: upload.max_parts,
+            parallelism: upload.parallelism.clamp(1, 6) as usize,
+            retry: upload.retry,
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The recording has grown to `total` bytes.
     Recorded {
         total: u64,
     },
-    /// No more bytes will come.
+    /// Send was pressed: no more bytes will come, and the upload must finish.
     RecordingFinished,
+    /// Retake or Discard: drop the upload and the recording.
+    Abort,
+    /// The server made a new upload (answer to [`Command::Create`]).
+    Created {
+        upload: UploadSession,
+    },
+    CreateFailed {
+        failure: Failure,
+    },
     Signed {
         parts: Vec<SignedPart>,
     },
@@ -52,10 +74,13 @@ pub enum Event {
         part: u32,
         failure: Failure,
     },
-    /// What the server already holds (ListParts, deduped), when resuming. A part
+    /// What the server already holds (answer to [`Command::ListParts`]). A part
     /// counts as confirmed only if its size is exactly the planned size.
     ServerHas {
         parts: Vec<UploadedPart>,
+    },
+    ListFailed {
+        failure: Failure,
     },
     /// Time has passed (a timer asked for with [`Command::WakeAt`] fired).
     Tick,
@@ -69,6 +94,11 @@ pub enum Event {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Ask the server for a new upload; answer with [`Event::Created`] or [`Event::CreateFailed`].
+    Create,
+    /// Keep this upload with the recording in the journal (and tell the page), so a
+    /// reload resumes it.
+    SaveUpload { upload: UploadSession },
     /// Ask the server for fresh URLs for these parts, each holding the bytes at the
     /// same place in `sizes` (URLs are signed for a part's exact length).
     Sign { parts: Vec<u32>, sizes: Vec<u64> },
@@ -83,14 +113,19 @@ pub enum Command {
     WakeAt { at_ms: u64 },
     /// Send [`Event::Online`] when the browser is online again.
     WaitOnline,
-    /// Ask the server which parts it holds; answer with [`Event::ServerHas`]
-    /// (or [`Event::CompleteFailed`] if the listing fails).
+    /// Ask the server which parts of the current upload it holds; answer with
+    /// [`Event::ServerHas`] or [`Event::ListFailed`].
     ListParts,
     /// Every part is stored: complete the upload.
     Complete {
         parts: Vec<CompletedPart>,
         total_bytes: u64,
     },
+    /// The upload was completed before (by an earlier page): ask complete, with no
+    /// parts, for its video; answer with [`Event::Completed`] or [`Event::CompleteFailed`].
+    Collect,
+    /// Abort this server-side upload (if any) and forget the recording; nothing more follows.
+    Discard { upload_id: Option<String> },
     /// The upload cannot go on. The recording must be kept.
     Fail {
         status: Option<u16>,
@@ -104,4 +139,6 @@ pub enum Phase {
     Completing,
     Done,
     Failed,
+    /// Retake or Discard ended it.
+    Discarded,
 }

@@ -1,0 +1,155 @@
+//! How the loop carries out the uploader's commands: the I/O half of `upload_drive.rs`.
+
+use futures::Future;
+
+use super::{Host, JournalStore, Loop, Msg, SendError, UploadApi};
+use crate::classify::Failure;
+use crate::protocol::CompleteUploadRequest;
+use crate::upload::{Command, Event};
+
+impl<A, J, H> Loop<A, J, H>
+where
+    A: UploadApi,
+    J: JournalStore<Blob = A::Bytes>,
+    H: Host,
+{
+    /// Run `fut` as its own task and hand its answer to the loop.
+    fn post(&self, fut: impl Future<Output = Msg<A::Bytes>> + 'static) {
+        let tx = self.tx.clone();
+        self.host.spawn(Box::pin(async move {
+            let _ = tx.unbounded_send(fut.await);
+        }));
+    }
+
+    /// Carry out `cmds`; false once the loop is over (sent, failed or discarded).
+    pub(super) async fn execute(&mut self, cmds: Vec<Command>) -> bool {
+        for cmd in cmds {
+            match cmd {
+                Command::Fail { status, message } => {
+                    (self.cb.done)(Err(SendError { status, message }));
+                    return false;
+                }
+                Command::Discard { upload_id } => {
+                    if let Some(id) = upload_id {
+                        let _ = self.api.abort_upload(&id).await;
+                    }
+                    let _ = self.journal.forget(&self.meta.id).await;
+                    return false;
+                }
+                Command::SaveUpload { upload } => {
+                    self.meta.upload = Some(upload.clone());
+                    (self.cb.created)(&upload);
+                    let _ = self.journal.save_meta(&self.meta).await;
+                }
+                cmd => self.request(cmd),
+            }
+        }
+        true
+    }
+
+    /// Start the request `cmd` asks for; its answer comes back as a message.
+    fn request(&self, cmd: Command) {
+        let g = self.machine.epoch();
+        let api = self.api.clone();
+        let id = self.machine.upload().map(|u| u.upload_id.clone());
+        let id = id.unwrap_or_default();
+        match cmd {
+            Command::Create => {
+                let mime = self.meta.mime_type.clone();
+                self.post(async move {
+                    Msg::Up(
+                        g,
+                        match api.create_upload(&mime).await {
+                            Ok(upload) => Event::Created { upload },
+                            Err(failure) => Event::CreateFailed { failure },
+                        },
+                    )
+                })
+            }
+            Command::ListParts => self.post(async move {
+                Msg::Up(
+                    g,
+                    match api.list_parts(&id).await {
+                        Ok(parts) => Event::ServerHas { parts },
+                        Err(failure) => Event::ListFailed { failure },
+                    },
+                )
+            }),
+            Command::Sign { parts, sizes } => self.post(async move {
+                Msg::Up(
+                    g,
+                    match api.sign_parts(&id, parts, sizes).await {
+                        Ok(parts) => Event::Signed { parts },
+                        Err(failure) => Event::SignFailed { failure },
+                    },
+                )
+            }),
+            Command::Put {
+                part,
+                offset,
+                len,
+                url,
+            } => {
+                let (journal, meta, tx) =
+                    (self.journal.clone(), self.meta.clone(), self.tx.clone());
+                self.post(async move {
+                    let Ok(bytes) = journal.range(&meta, offset, len).await else {
+                        let failure = Failure::Network;
+                        return Msg::Up(g, Event::PartFailed { part, failure });
+                    };
+                    let on_progress = Box::new(move |sent| {
+                        let _ = tx.unbounded_send(Msg::PartProgress { part, sent });
+                    });
+                    Msg::Up(
+                        g,
+                        match api.put_part(&url, &bytes, on_progress).await {
+                            Ok(etag) => Event::PartUploaded { part, etag },
+                            Err(failure) => Event::PartFailed { part, failure },
+                        },
+                    )
+                })
+            }
+            Command::WakeAt { at_ms } => {
+                let sleep = self.host.sleep_until(at_ms);
+                self.post(async move {
+                    sleep.await;
+                    Msg::Up(g, Event::Tick)
+                })
+            }
+            Command::WaitOnline => {
+                let online = self.host.online();
+                self.post(async move {
+                    online.await;
+                    Msg::Up(g, Event::Online)
+                })
+            }
+            Command::Complete { parts, total_bytes } => {
+                let req = CompleteUploadRequest {
+                    parts,
+                    total_bytes: Some(total_bytes),
+                    duration_ms: Some(self.meta.duration_ms as u64),
+                };
+                self.complete(g, id, req)
+            }
+            Command::Collect => {
+                let req = CompleteUploadRequest {
+                    parts: Vec::new(),
+                    total_bytes: None,
+                    duration_ms: None,
+                };
+                self.complete(g, id, req)
+            }
+            Command::Fail { .. } | Command::Discard { .. } | Command::SaveUpload { .. } => {}
+        }
+    }
+
+    fn complete(&self, g: u32, id: String, req: CompleteUploadRequest) {
+        let api = self.api.clone();
+        self.post(async move {
+            match api.complete_upload(&id, &req).await {
+                Ok(v) => Msg::Completed(v),
+                Err(failure) => Msg::Up(g, Event::CompleteFailed { failure }),
+            }
+        })
+    }
+}
