@@ -8,7 +8,10 @@ use crate::classify::envelope;
 
 #[path = "upload_drive_fakes.rs"]
 mod fakes;
-use fakes::{Req, World};
+#[path = "upload_drive_world.rs"]
+mod world;
+use fakes::Req;
+use world::World;
 
 const ID: &str = "rec1";
 

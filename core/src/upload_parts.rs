@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::classify::{Failure, Verdict, classify};
 use crate::policy::Jitter;
-use crate::protocol::{CompletedPart, UploadedPart, etag_eq};
+use crate::protocol::CompletedPart;
 use crate::upload_types::{Command, Event, Phase, UploadConfig};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,63 +241,9 @@ impl Parts {
         }
     }
 
-    /// Take the server's word: parts it holds at the planned size are confirmed;
-    /// confirmed parts it does not hold (or holds with another ETag) go again.
-    fn reconcile(&mut self, server: Vec<UploadedPart>) {
-        self.plan();
-        let held: BTreeMap<u32, UploadedPart> =
-            server.into_iter().map(|p| (p.part_number, p)).collect();
-        let numbers: Vec<u32> = self.parts.keys().copied().collect();
-        for n in numbers {
-            let (_, len) = self.range(n);
-            let p = self.parts.get_mut(&n).expect("planned part");
-            let on_server = held.get(&n).filter(|sp| sp.size == len);
-            match (&p.slot, on_server) {
-                (Slot::Idle, Some(sp)) => {
-                    p.slot = Slot::Done {
-                        etag: sp.etag.clone(),
-                    }
-                }
-                (Slot::Done { etag }, sp) if sp.is_none_or(|sp| !etag_eq(etag, &sp.etag)) => {
-                    p.slot = Slot::Idle;
-                }
-                _ => continue,
-            }
-            p.url = None;
-        }
-    }
-
-    /// Add every part that the recorded bytes now fill (all of them once finished).
-    fn plan(&mut self) {
-        let planned = self.planned_parts().min(self.cfg.max_parts as u64 + 1);
-        for n in 1..=planned as u32 {
-            self.parts.entry(n).or_insert(Part {
-                slot: Slot::Idle,
-                url: None,
-            });
-        }
-    }
-
     fn fail(&mut self, status: Option<u16>, message: String, out: &mut Vec<Command>) {
         self.phase = Phase::Failed;
         out.push(Command::Fail { status, message });
-    }
-
-    /// Byte range `(offset, len)` of part `n` (1-based).
-    fn range(&self, n: u32) -> (u64, u64) {
-        let ps = self.cfg.part_size;
-        let offset = (n as u64 - 1) * ps;
-        (offset, ps.min(self.recorded.saturating_sub(offset)))
-    }
-
-    /// How many parts exist now: full parts while recording, all of them once finished.
-    fn planned_parts(&self) -> u64 {
-        let ps = self.cfg.part_size;
-        if self.finished {
-            self.recorded.div_ceil(ps)
-        } else {
-            self.recorded / ps
-        }
     }
 
     fn drive(&mut self, now: u64, out: &mut Vec<Command>) {
@@ -419,6 +365,9 @@ impl Parts {
         }
     }
 }
+
+#[path = "upload_parts_plan.rs"]
+mod plan;
 
 #[cfg(test)]
 #[path = "upload_parts_tests.rs"]
