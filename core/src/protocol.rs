@@ -233,17 +233,20 @@ pub struct Video {
     pub status: String,
     /// Why processing failed, when it did: a stable code and a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
+    pub failure: Option<ProcessingFailure>,
 }
 
 fn processing() -> String {
     "processing".into()
 }
 
+// Why processing a video failed; a failed request is `crate::Failure`. The schema
+// keeps its published name.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Failure))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Failure {
+pub struct ProcessingFailure {
     pub code: String,
     pub message: String,
 }

@@ -196,15 +196,15 @@ impl UploadApi for FakeApi {
                 }
             }
             assert_eq!(req.total_bytes, Some(bytes.len() as u64));
-            let video = Video {
-                video_id: format!("v-{id}"),
-                media_url: format!("/v/{id}"),
-                mime_type: "video/webm".into(),
-                size: bytes.len() as u64,
-                duration: None,
-                status: "processing".into(),
-                failure: None,
-            };
+            // Through the wire format, so the fake follows Video as it changes.
+            let video: Video = serde_json::from_value(serde_json::json!({
+                "videoId": format!("v-{id}"),
+                "mediaUrl": format!("/v/{id}"),
+                "mimeType": "video/webm",
+                "size": bytes.len(),
+                "duration": null,
+            }))
+            .expect("a video");
             up.video = Some((video.clone(), bytes));
             Ok(video)
         })

@@ -43,7 +43,7 @@ pub struct TutorialAsset {
     pub created_at: u64,
     /// Why processing failed, when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<super::Failure>,
+    pub failure: Option<super::ProcessingFailure>,
 }
 
 /// Tutorial assets, newest first.

@@ -5,7 +5,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
-use vidreply_core::protocol::{Failure, RegisterAssetRequest, TutorialAsset, TutorialAssetList};
+use vidreply_core::protocol::{
+    ProcessingFailure, RegisterAssetRequest, TutorialAsset, TutorialAssetList,
+};
 
 use super::super::check_id;
 use super::super::openapi::{
@@ -190,7 +192,7 @@ pub fn to_api(v: &VideoRow, a: &AssetRow) -> TutorialAsset {
         mime_type: v.mime_type.clone(),
         duration: v.duration_ms.map(|d| d as f64 / 1000.0),
         created_at: a.created_at.max(0) as u64,
-        failure: v.failure_code.as_ref().map(|code| Failure {
+        failure: v.failure_code.as_ref().map(|code| ProcessingFailure {
             code: code.clone(),
             message: v.failure_reason.clone().unwrap_or_default(),
         }),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use tracing::Instrument;
 use vidreply_core::media::container_of;
-use vidreply_core::protocol::{CompleteUploadRequest, Failure, MAX_PARTS, Video};
+use vidreply_core::protocol::{CompleteUploadRequest, MAX_PARTS, ProcessingFailure, Video};
 
 use crate::clock::{unix_now, unix_now_ms};
 use crate::db::{JobRow, UploadRow, VideoRow, status, video_status};
@@ -269,7 +269,7 @@ pub fn to_api(state: &AppState, v: &VideoRow) -> Video {
         size: v.size as u64,
         duration: v.duration_ms.map(|d| d as f64 / 1000.0),
         status: v.status.clone(),
-        failure: v.failure_code.as_ref().map(|code| Failure {
+        failure: v.failure_code.as_ref().map(|code| ProcessingFailure {
             code: code.clone(),
             message: v.failure_reason.clone().unwrap_or_default(),
         }),
