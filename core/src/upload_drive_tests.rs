@@ -56,7 +56,7 @@ fn parts_go_up_while_recording_and_only_the_tail_after_send() {
         before_send,
         "nothing left but complete"
     );
-    assert!(matches!(&*w.done.borrow(), Some(Ok(_))));
+    w.assert_sent();
     w.assert_nothing_lost(ID);
     let last = *w.progress.borrow().last().unwrap();
     assert_eq!((last.sent, last.total, last.percent()), (70, 70, 100));
@@ -97,11 +97,7 @@ fn server_errors_then_success_on_every_request() {
     let s = w.open(meta());
     w.record(&s, 5, 9);
     send(&mut w, &s);
-    assert!(
-        matches!(&*w.done.borrow(), Some(Ok(_))),
-        "{:?}",
-        w.done.borrow()
-    );
+    w.assert_sent();
     assert_eq!(w.api.calls(Req::Create), 3);
     w.assert_nothing_lost(ID);
 }
@@ -117,11 +113,7 @@ fn part_puts_failing_past_the_policy_while_recording_pause_and_resume() {
     assert!(w.done.borrow().is_none(), "recording goes on");
     w.record(&s, 2, 10);
     send(&mut w, &s);
-    assert!(
-        matches!(&*w.done.borrow(), Some(Ok(_))),
-        "{:?}",
-        w.done.borrow()
-    );
+    w.assert_sent();
     w.assert_nothing_lost(ID);
 }
 
@@ -149,11 +141,7 @@ fn a_reload_mid_upload_resumes_from_the_journal() {
     assert_eq!(stored.upload.as_ref().unwrap().upload_id, "up1");
     let s = w.open(stored);
     send(&mut w, &s);
-    assert!(
-        matches!(&*w.done.borrow(), Some(Ok(_))),
-        "{:?}",
-        w.done.borrow()
-    );
+    w.assert_sent();
     assert_eq!(
         w.api.calls(Req::Create),
         1,

@@ -197,6 +197,11 @@ impl World {
         self.host.spawner = self.pool.spawner();
     }
 
+    pub fn assert_sent(&self) {
+        let done = self.done.borrow();
+        assert!(matches!(&*done, Some(Ok(_))), "{done:?}");
+    }
+
     /// The one rule: every recorded byte is on the server or still in the journal.
     pub fn assert_nothing_lost(&self, id: &str) {
         match &*self.done.borrow() {

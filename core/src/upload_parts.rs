@@ -371,4 +371,4 @@ mod plan;
 
 #[cfg(test)]
 #[path = "upload_parts_tests.rs"]
-mod tests;
+pub(crate) mod tests;

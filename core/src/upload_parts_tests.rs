@@ -33,7 +33,7 @@ pub(super) fn status(s: u16, body: &str) -> Failure {
     }
 }
 
-pub(super) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
+pub(crate) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
     Event::Signed {
         parts: parts
             .iter()
@@ -44,6 +44,14 @@ pub(super) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
                 expires_in_ms: None,
             })
             .collect(),
+    }
+}
+
+/// When the commands ask to be woken (the last command must be that).
+pub(crate) fn wake_at(cmds: &[Command]) -> u64 {
+    match cmds {
+        [.., Command::WakeAt { at_ms }] => *at_ms,
+        other => panic!("expected a wake-up: {other:?}"),
     }
 }
 

@@ -22,9 +22,7 @@ fn tus_style_script_500_503_expired_then_success() {
         },
         1_000,
     );
-    let Some(Command::WakeAt { at_ms }) = c.last().cloned() else {
-        panic!("{c:?}")
-    };
+    let at_ms = wake_at(&c);
     assert!((1_000..=1_100).contains(&at_ms), "{at_ms}");
     assert!(puts(&c).is_empty(), "no retry before the backoff is over");
     assert_eq!(puts(&u.handle(Event::Tick, at_ms)), vec![(1, 0, 50)]);
@@ -37,9 +35,7 @@ fn tus_style_script_500_503_expired_then_success() {
         },
         2_000,
     );
-    let Some(Command::WakeAt { at_ms }) = c.last().cloned() else {
-        panic!("{c:?}")
-    };
+    let at_ms = wake_at(&c);
     assert!((2_000..=2_200).contains(&at_ms), "{at_ms}");
     assert_eq!(u.failures_in_a_row(), 2);
     assert_eq!(puts(&u.handle(Event::Tick, at_ms)), vec![(1, 0, 50)]);
@@ -129,9 +125,7 @@ fn gives_up_after_max_attempts_without_progress() {
             now,
         );
         assert_eq!(u.failures_in_a_row(), attempt);
-        let Some(Command::WakeAt { at_ms }) = c.last().cloned() else {
-            panic!("{c:?}")
-        };
+        let at_ms = wake_at(&c);
         now = at_ms;
         assert_eq!(puts(&u.handle(Event::Tick, now)).len(), 1);
     }

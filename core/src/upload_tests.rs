@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::classify::{Failure, envelope};
-use crate::protocol::{MAX_PARTS, SignedPart};
+use crate::protocol::MAX_PARTS;
+use crate::upload_parts::tests::{signed, wake_at};
 
 pub(crate) fn session(id: &str, part_size: u64) -> UploadSession {
     UploadSession {
@@ -31,27 +32,6 @@ fn server(status: u16, code: &str) -> Failure {
         status,
         body: envelope(code, "what the server says"),
         retry_after_ms: None,
-    }
-}
-
-fn wake_at(cmds: &[Command]) -> u64 {
-    match cmds {
-        [.., Command::WakeAt { at_ms }] => *at_ms,
-        other => panic!("expected a wake-up: {other:?}"),
-    }
-}
-
-fn signed(parts: &[u32]) -> Event {
-    Event::Signed {
-        parts: parts
-            .iter()
-            .map(|&n| SignedPart {
-                part_number: n,
-                url: format!("u{n}"),
-                expires_at_ms: u64::MAX / 2,
-                expires_in_ms: None,
-            })
-            .collect(),
     }
 }
 
@@ -94,11 +74,11 @@ fn a_journal_upload_is_listed_and_only_the_rest_is_sent() {
     assert!(matches!(&c[..], [Command::Sign { .. }]), "{c:?}");
     assert_eq!(u.confirmed_bytes(), 10);
     let mut put = Vec::new();
-    let mut c = u.handle(signed(&[1, 2, 3]), 0);
+    let mut c = u.handle(signed(&[1, 2, 3], u64::MAX / 2), 0);
     while let Some(cmd) = c.pop() {
         match cmd {
             Command::Put { part, len, .. } => put.push((part, len)),
-            Command::Sign { parts, .. } => c.extend(u.handle(signed(&parts), 0)),
+            Command::Sign { parts, .. } => c.extend(u.handle(signed(&parts, u64::MAX / 2), 0)),
             other => panic!("{other:?}"),
         }
     }
@@ -287,7 +267,7 @@ fn parts_giving_up_mid_recording_pause_then_resume_the_same_upload() {
     );
     let epoch = u.epoch();
     let max = policy().max_attempts;
-    let mut c = u.handle(signed(&[1]), 0);
+    let mut c = u.handle(signed(&[1], u64::MAX / 2), 0);
     let mut now = 0;
     for attempt in 1..=max {
         assert!(matches!(&c[..], [Command::Put { part: 1, .. }]), "{c:?}");
