@@ -14,7 +14,7 @@
 //! After Send, as many failures in a row as the retry policy allows end it, and the
 //! recording stays in the journal.
 
-use crate::classify::{Resume, Verdict, classify, classify_resume};
+use crate::classify::{Failure, Resume, Verdict, classify, classify_resume};
 use crate::policy::{Jitter, RetryPolicy};
 use crate::protocol::{UploadSession, UploadedPart};
 use crate::upload_parts::Parts;
@@ -171,26 +171,7 @@ impl Uploader {
             }
             Event::ListFailed { failure } | Event::CompleteFailed { failure } if answer => {
                 let step = asked.expect("an answer to a request");
-                match (classify_resume(&failure), step) {
-                    (Resume::StartOver, _) => {
-                        self.upload = None;
-                        self.setup = Setup::Due {
-                            step: Step::Create,
-                            at_ms: now_ms,
-                        };
-                    }
-                    (Resume::Collect, Step::List) => {
-                        self.setup = Setup::Due {
-                            step: Step::Collect,
-                            at_ms: now_ms,
-                        }
-                    }
-                    // Being completed elsewhere: ask again after a pause.
-                    (Resume::Collect, _) => {
-                        self.setup_failed(step, Verdict::Retry, now_ms, &mut out)
-                    }
-                    (Resume::As(verdict), _) => self.setup_failed(step, verdict, now_ms, &mut out),
-                }
+                self.resume_failed(step, &failure, now_ms, &mut out);
             }
             event => {
                 match &event {
@@ -284,6 +265,25 @@ impl Uploader {
         {
             self.end = Some(Phase::Done);
         }
+    }
+
+    /// A known upload could not be listed (or collected): start over, collect, or
+    /// treat it as any failed request.
+    fn resume_failed(&mut self, step: Step, failure: &Failure, now: u64, out: &mut Vec<Command>) {
+        let next = match (classify_resume(failure), step) {
+            (Resume::StartOver, _) => {
+                self.upload = None;
+                Step::Create
+            }
+            (Resume::Collect, Step::List) => Step::Collect,
+            // Being completed elsewhere: ask again after a pause.
+            (Resume::Collect, _) => return self.setup_failed(step, Verdict::Retry, now, out),
+            (Resume::As(verdict), _) => return self.setup_failed(step, verdict, now, out),
+        };
+        self.setup = Setup::Due {
+            step: next,
+            at_ms: now,
+        };
     }
 
     /// Apply the one classifier's verdict on a failed setup request.
