@@ -14,7 +14,7 @@ use crate::camera::{CameraError, supported_mime_type};
 use crate::ctl::{Ctl, Parts};
 use crate::hooks::{
     UseCountdownOptions, UsePageHiddenOptions, UseRecordTimerOptions, use_countdown_with_options,
-    use_page_hidden_with_options, use_record_timer_with_options,
+    use_journal, use_page_hidden_with_options, use_record_timer_with_options,
 };
 use crate::i18n::I18n;
 use crate::journal::RecordingMeta;
@@ -67,6 +67,7 @@ pub fn use_recorder(options: RecorderOptions, refused: Option<OptionsError>) -> 
         dispatcher: dispatch,
         countdown,
         timer,
+        journal: use_journal(),
         recording,
     });
     me.set_value(Some(ctl));
@@ -207,7 +208,7 @@ pub async fn open_session(ctl: Ctl, mime: String) -> Option<(Session, RecordingM
     meta.link_expires_at_ms = ctl
         .opts
         .with_value(|o| o.token.as_deref().and_then(crate::notices::token_expiry_ms));
-    let saved = match ctl.open_journal().await {
+    let saved = match ctl.journal.open().await {
         Ok(j) => j.save(&meta).await.map(|()| j),
         Err(e) => Err(e),
     };
@@ -264,7 +265,7 @@ fn send(ctl: Ctl) {
     let sess = match (
         ctl.session.get_value(),
         ctl.current.get_value(),
-        ctl.journal.get_value(),
+        ctl.journal.get(),
     ) {
         (Some(s), _, _) => s,
         (None, Some(meta), Some(j)) => Session::open(ctl.api.get_value(), j, meta, callbacks(ctl)),
@@ -278,7 +279,7 @@ fn discard(ctl: Ctl) {
     match (
         ctl.session.get_value(),
         ctl.current.get_value(),
-        ctl.journal.get_value(),
+        ctl.journal.get(),
     ) {
         (Some(s), _, _) => s.abort(),
         (None, Some(meta), Some(j)) => Session::discard(ctl.api.get_value(), j, meta),

@@ -12,9 +12,9 @@ use web_sys::{Blob, MediaStream};
 use crate::api::Api;
 use crate::camera::{CameraError, stop_stream};
 use crate::devices::{Device, DeviceChoice};
-use crate::hooks::{UseCountdownReturn, UseRecordTimerReturn};
+use crate::hooks::{UseCountdownReturn, UseJournalReturn, UseRecordTimerReturn};
 use crate::i18n::{Arg, I18n};
-use crate::journal::{Journal, JournalError, RecordingMeta};
+use crate::journal::RecordingMeta;
 use crate::options::{Mode, RecorderEvent, RecorderOptions};
 use crate::recorder::Recording;
 use crate::session::Session;
@@ -48,7 +48,7 @@ pub struct Ctl {
     pub timer: UseRecordTimerReturn,
     pub recording: Local<Option<Recording>>,
     pub session: Local<Option<Session>>,
-    pub journal: Local<Option<Journal>>,
+    pub journal: UseJournalReturn,
     /// The recording being reviewed or resumed (its journal entry).
     pub current: Local<Option<RecordingMeta>>,
     /// An unsent recording the journal kept, until the reducer says to offer it.
@@ -70,6 +70,7 @@ pub struct Parts {
     pub dispatcher: fn(Ctl, Event),
     pub countdown: UseCountdownReturn,
     pub timer: UseRecordTimerReturn,
+    pub journal: UseJournalReturn,
     pub recording: Local<Option<Recording>>,
 }
 
@@ -100,7 +101,7 @@ impl Ctl {
             timer: p.timer,
             recording: p.recording,
             session: StoredValue::new_local(None),
-            journal: StoredValue::new_local(None),
+            journal: p.journal,
             current: StoredValue::new_local(None),
             found: StoredValue::new_local(None),
             server_limit: RwSignal::new(None),
@@ -177,16 +178,5 @@ impl Ctl {
         ) {
             v.set_src(&url);
         }
-    }
-
-    /// The journal, opened now if its first opening has not finished: a quick Start or a
-    /// file chosen at once (a slow disk, a loaded phone) must not be refused for it.
-    pub async fn open_journal(self) -> Result<Journal, JournalError> {
-        if let Some(j) = self.journal.get_value() {
-            return Ok(j);
-        }
-        let j = Journal::open().await?;
-        self.journal.set_value(Some(j.clone()));
-        Ok(j)
     }
 }

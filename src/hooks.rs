@@ -1,4 +1,4 @@
-//! The recorder's clocks and the page's visibility, shaped like leptos-use:
+//! The recorder's clocks, the page's visibility and the journal, shaped like leptos-use:
 //! `use_x()` or `use_x_with_options(…)` returns a `UseXReturn`, and each one stops
 //! its timers and listeners on cleanup. They decide nothing: they tell their
 //! callbacks what happened, and the recorder's reducer decides.
@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use vidreply_core::capture::countdown_shows;
 
 use crate::browser::now_ms;
+use crate::journal::{Journal, JournalError};
 
 /// How often the record timer and the countdown are redrawn.
 pub const TICK: Duration = Duration::from_millis(200);
@@ -252,5 +253,36 @@ pub fn use_page_hidden_with_options(options: UsePageHiddenOptions) -> UsePageHid
     });
     UsePageHiddenReturn {
         hidden: hidden.into(),
+    }
+}
+
+/// The device's journal, opened once and shared by whoever needs it first.
+#[derive(Clone, Copy)]
+pub struct UseJournalReturn {
+    journal: StoredValue<Option<Journal>, LocalStorage>,
+}
+
+impl UseJournalReturn {
+    /// The journal, if it has opened.
+    pub fn get(self) -> Option<Journal> {
+        self.journal.try_get_value().flatten()
+    }
+
+    /// The journal, opened now if its first opening has not finished: a quick Start or a
+    /// file chosen at once (a slow disk, a loaded phone) must not be refused for it.
+    pub async fn open(self) -> Result<Journal, JournalError> {
+        if let Some(j) = self.get() {
+            return Ok(j);
+        }
+        let j = Journal::open().await?;
+        self.journal.try_set_value(Some(j.clone()));
+        Ok(j)
+    }
+}
+
+/// Nothing opens until asked; the browser closes IndexedDB with the page.
+pub fn use_journal() -> UseJournalReturn {
+    UseJournalReturn {
+        journal: StoredValue::new_local(None),
     }
 }

@@ -50,7 +50,7 @@ pub fn token_expiry_ms(token: &str) -> Option<f64> {
 /// behind for this conversation (if the person has not moved on meanwhile).
 pub fn open_journal(ctl: Ctl) {
     spawn_local(async move {
-        let Ok(j) = ctl.open_journal().await else {
+        let Ok(j) = ctl.journal.open().await else {
             return;
         };
         let now = js_sys::Date::now();
