@@ -32,6 +32,7 @@ err-send-kept = { $message } Ihre Aufnahme bleibt auf diesem Gerät gespeichert;
 err-file-type = Diese Datei ist kein Video. Wählen Sie eine Videodatei (MP4, WebM oder MOV).
 err-file-empty = Diese Datei ist leer. Wählen Sie eine andere Videodatei.
 bad-link = Dieser Link ist unvollständig: Es fehlt das Zugriffstoken. Fordern Sie einen neuen Link an.
+bad-option = Dieser Link enthält einen Fehler ({ $detail }). Fordern Sie einen neuen Link an.
 notice-low-space = Auf diesem Gerät sind nur noch etwa { $mb } MB für Aufnahmen frei (ungefähr { $minutes } Minuten Video). Schaffen Sie Platz, bevor Sie eine lange Aufnahme machen.
 notice-stale = Eine nie gesendete Aufnahme von { $when } kann nicht mehr gesendet werden (ihr Link ist abgelaufen) und wurde von diesem Gerät entfernt.
 

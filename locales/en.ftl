@@ -32,6 +32,7 @@ err-send-kept = { $message } Your recording is kept on this device; you can try 
 err-file-type = That file is not a video. Choose a video file (MP4, WebM or MOV).
 err-file-empty = That file is empty. Choose another video file.
 bad-link = This link is incomplete: it has no access token. Ask for a new link.
+bad-option = This link has a mistake ({ $detail }). Ask for a new link.
 notice-low-space = This device has only about { $mb } MB free for recordings (roughly { $minutes } minutes of video). Free up space before a long recording.
 notice-stale = A recording from { $when } that was never sent can no longer be sent (its link expired) and was removed from this device.
 

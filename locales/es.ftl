@@ -32,6 +32,7 @@ err-send-kept = { $message } Tu grabación sigue guardada en este dispositivo; p
 err-file-type = Ese archivo no es un video. Elige un archivo de video (MP4, WebM o MOV).
 err-file-empty = Ese archivo está vacío. Elige otro archivo de video.
 bad-link = Este enlace está incompleto: le falta el token de acceso. Pide un enlace nuevo.
+bad-option = Este enlace tiene un error ({ $detail }). Pide un enlace nuevo.
 notice-low-space = Este dispositivo solo tiene unos { $mb } MB libres para grabaciones (aproximadamente { $minutes } minutos de video). Libera espacio antes de una grabación larga.
 notice-stale = Una grabación de { $when } que nunca se envió ya no se puede enviar (su enlace caducó) y se eliminó de este dispositivo.
 

@@ -32,6 +32,7 @@ err-send-kept = { $message } Votre enregistrement est conservé sur cet appareil
 err-file-type = Ce fichier n'est pas une vidéo. Choisissez un fichier vidéo (MP4, WebM ou MOV).
 err-file-empty = Ce fichier est vide. Choisissez un autre fichier vidéo.
 bad-link = Ce lien est incomplet : il ne contient pas de jeton d'accès. Demandez un nouveau lien.
+bad-option = Ce lien contient une erreur ({ $detail }). Demandez un nouveau lien.
 notice-low-space = Cet appareil ne dispose que d'environ { $mb } Mo libres pour les enregistrements (à peu près { $minutes } minutes de vidéo). Libérez de l'espace avant un long enregistrement.
 notice-stale = Un enregistrement de { $when } qui n'a jamais été envoyé ne peut plus l'être (son lien a expiré) et a été supprimé de cet appareil.
 

@@ -32,6 +32,7 @@ err-send-kept = { $message } Sua gravação continua salva neste dispositivo; vo
 err-file-type = Esse arquivo não é um vídeo. Escolha um arquivo de vídeo (MP4, WebM ou MOV).
 err-file-empty = Esse arquivo está vazio. Escolha outro arquivo de vídeo.
 bad-link = Este link está incompleto: falta o token de acesso. Peça um novo link.
+bad-option = Este link tem um erro ({ $detail }). Peça um novo link.
 notice-low-space = Este dispositivo tem só cerca de { $mb } MB livres para gravações (aproximadamente { $minutes } minutos de vídeo). Libere espaço antes de uma gravação longa.
 notice-stale = Uma gravação de { $when } que nunca foi enviada não pode mais ser enviada (o link expirou) e foi removida deste dispositivo.
 

@@ -16,6 +16,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, Headers, ProgressEvent, RequestInit, Response, XmlHttpRequest};
 
+use crate::browser::window;
+
 /// The server's API, authorised by a capture token.
 #[derive(Clone)]
 pub struct Api {
@@ -29,10 +31,6 @@ impl std::fmt::Debug for Api {
             .field("base", &self.base)
             .finish_non_exhaustive()
     }
-}
-
-fn window() -> web_sys::Window {
-    web_sys::window().expect("a browser window")
 }
 
 fn is_offline() -> bool {

@@ -5,16 +5,18 @@
 use leptos::prelude::*;
 use web_sys::HtmlInputElement;
 
+use vidreply_core::recorder::Screen;
+
 use crate::agent::AgentShare;
+use crate::capture::use_recorder;
 use crate::context::CaptureContext;
 use crate::controls::{Actions, Devices, Stage};
 use crate::ctl::Ctl;
-use crate::options::RecorderOptions;
-use crate::screen::Screen;
+use crate::options::{OptionsError, RecorderOptions};
 
 /// The standalone page: a share link's watch page when the server configured one
 /// (its `vidreply-watch` meta tag), else the recorder, with options from the link's
-/// query string and the server on this origin.
+/// query string (checked as `mount()` checks them) and the server on this origin.
 #[component]
 pub fn App() -> impl IntoView {
     if let Some(config) = crate::watch::page_config() {
@@ -22,21 +24,32 @@ pub fn App() -> impl IntoView {
     }
     let ctx = CaptureContext::from_location();
     let origin = window().location().origin().unwrap_or_default();
-    view! { <main><Recorder options=RecorderOptions::from_context(&ctx, origin) /></main> }
-        .into_any()
+    let (options, refused) = match RecorderOptions::from_link(&ctx, origin.clone()) {
+        Ok(o) => (o, None),
+        Err(e) => {
+            web_sys::console::error_1(&e.to_string().into());
+            // A link without a usable token says so, as it always has.
+            let refused = (e.field != "token").then_some(e);
+            (RecorderOptions::refused_link(&ctx, origin), refused)
+        }
+    };
+    view! { <main><Recorder options=options refused=refused /></main> }.into_any()
 }
 
 /// The recorder, wherever it is mounted (standalone page, widget, Genesys frame).
+/// `refused` says why a link's options were refused; it then shows only that.
 #[component]
-pub fn Recorder(options: RecorderOptions) -> impl IntoView {
+pub fn Recorder(
+    options: RecorderOptions,
+    #[prop(optional_no_strip)] refused: Option<OptionsError>,
+) -> impl IntoView {
     crate::style::inject();
     let theme = options.theme.as_str();
-    let has_token = options.token.is_some();
-    let ctl = Ctl::new(options);
-    if has_token {
+    let usable = options.token.is_some() && refused.is_none();
+    let ctl = use_recorder(options, refused);
+    if usable {
         crate::notices::open_journal(ctl);
     }
-    crate::notices::watch_visibility(ctl);
     let root = NodeRef::<leptos::html::Div>::new();
     focus_follows_screen(ctl, root);
 
@@ -65,7 +78,7 @@ pub fn Recorder(options: RecorderOptions) -> impl IntoView {
             data-screen=move || ctl.screen.with(Screen::name)>
             <h1 class="vr-title" tabindex="-1">{title}</h1>
             <p class="vr-status" role="status" aria-live="polite" aria-atomic="true">
-                {move || ctl.screen.with(|s| ctl.i18n.with_value(|i| s.status(i, ctl.agent())))}
+                {move || ctl.screen.with(|s| ctl.i18n.with_value(|i| crate::screen::status(s, i, ctl.agent())))}
             </p>
             <p class="vr-notice" aria-live="polite" hidden=move || ctl.notice.with(Option::is_none)>
                 {move || ctl.notice.get().unwrap_or_default()}

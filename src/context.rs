@@ -1,9 +1,7 @@
 //! The page's context, read from its query parameters (capture links and Genesys
-//! interaction-widget URL templates).
+//! interaction-widget URL templates), as written: `options` checks the recorder's.
 
 use web_sys::UrlSearchParams;
-
-use crate::options::Theme;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaptureContext {
@@ -14,9 +12,10 @@ pub struct CaptureContext {
     pub gc_target_env: Option<String>,
     /// `lang`, else Genesys `pcLangTag`.
     pub lang: Option<String>,
-    pub theme: Theme,
-    pub countdown_s: Option<u32>,
-    pub max_duration_s: Option<u32>,
+    /// The rest as written; `RecorderOptions::from_link` checks them.
+    pub theme: Option<String>,
+    pub countdown: Option<String>,
+    pub max_duration: Option<String>,
 }
 
 impl CaptureContext {
@@ -38,22 +37,13 @@ impl CaptureContext {
                 .or_else(|| get("gcConversationId"))
                 .or_else(|| get("pcConversationId")),
             customer_id: get("customerId"),
-            // A token is printable ASCII; anything else is a damaged link.
-            token: get("token").filter(|t| t.bytes().all(|b| b.is_ascii_graphic())),
+            token: get("token"),
             gc_host_origin: get("gcHostOrigin"),
             gc_target_env: get("gcTargetEnv"),
-            lang: get("lang").or_else(|| get("pcLangTag")).filter(|l| {
-                l.len() <= 35
-                    && l.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            }),
-            theme: get("theme")
-                .and_then(|t| Theme::parse(&t))
-                .unwrap_or_default(),
-            countdown_s: get("countdown").and_then(|c| c.parse().ok()),
-            max_duration_s: get("maxDuration")
-                .and_then(|c| c.parse().ok())
-                .filter(|&s| s > 0),
+            lang: get("lang").or_else(|| get("pcLangTag")),
+            theme: get("theme"),
+            countdown: get("countdown"),
+            max_duration: get("maxDuration"),
         }
     }
 

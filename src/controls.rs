@@ -3,22 +3,24 @@
 
 use leptos::prelude::*;
 
+use vidreply_core::recorder::{Event, Screen, StopCause};
+
 use crate::ctl::Ctl;
 use crate::devices::Facing;
 use crate::meter::use_audio_level;
-use crate::screen::{Screen, timer_texts};
+use crate::screen::timer_texts;
 
 #[component]
 pub fn Stage(ctl: Ctl) -> impl IntoView {
     let level = use_audio_level(ctl.stream.into()).level;
     let shows = move || ctl.screen.with(Screen::shows_preview);
     // Mirrored like a mirror when the camera faces the person; the recording never is.
-    let mirrored = move || ctl.choice.with(|c| c.facing == Facing::User);
+    let mirrored = move || ctl.devices.choice.with(|c| c.facing == Facing::User);
     let countdown = move || match ctl.screen.get() {
         Screen::Countdown(n) => Some(n),
         _ => None,
     };
-    let timer = move || timer_texts(ctl.elapsed.get(), ctl.limit_ms());
+    let timer = move || timer_texts(ctl.timer.elapsed.get(), ctl.limit_ms());
     view! {
         <div class="vr-stage" hidden=move || !shows()>
             <video node_ref=ctl.preview class="vr-preview" class:vr-mirrored=mirrored
@@ -46,15 +48,19 @@ pub fn Stage(ctl: Ctl) -> impl IntoView {
 pub fn Devices(ctl: Ctl) -> impl IntoView {
     let shows = move || ctl.screen.with(|s| *s == Screen::Preview);
     let flip_label = move || {
-        ctl.t(match ctl.choice.with(|c| c.facing) {
+        ctl.t(match ctl.devices.choice.with(|c| c.facing) {
             Facing::User => "btn-switch-back",
             Facing::Environment => "btn-switch-front",
         })
     };
     let picker = move |label: &'static str, id: &'static str, camera: bool| {
-        let list = if camera { ctl.cams } else { ctl.mics };
+        let list = if camera {
+            ctl.devices.cams
+        } else {
+            ctl.devices.mics
+        };
         let selected = move || {
-            ctl.choice.with(|c| {
+            ctl.devices.choice.with(|c| {
                 if camera {
                     c.camera.clone()
                 } else {
@@ -95,34 +101,43 @@ pub fn Devices(ctl: Ctl) -> impl IntoView {
 #[component]
 pub fn Actions(ctl: Ctl) -> impl IntoView {
     let is = move |f: fn(&Screen) -> bool| move || ctl.screen.with(f);
+    let start = move |_| {
+        let countdown_s = ctl.opts.with_value(|o| o.countdown_s);
+        ctl.dispatch(Event::Start { countdown_s });
+    };
+    let stop = move |_| ctl.dispatch(Event::Stop(StopCause::Pressed));
+    let discard = move |_| {
+        let camera_on = ctl.camera_on();
+        ctl.dispatch(Event::Discard { camera_on });
+    };
     view! {
         <div class="vr-actions">
             <Show when=is(|s| matches!(s, Screen::Intro | Screen::Failed { retry_camera: true, .. }))>
-                <button data-primary on:click=move |_| ctl.open_camera()>
+                <button data-primary on:click=move |_| ctl.dispatch(Event::OpenCamera)>
                     {move || ctl.t("btn-allow")}
                 </button>
             </Show>
             <Show when=is(|s| matches!(s, Screen::Preview))>
-                <button data-primary on:click=move |_| ctl.start()>{move || ctl.t("btn-start")}</button>
+                <button data-primary on:click=start>{move || ctl.t("btn-start")}</button>
             </Show>
             <Show when=is(|s| matches!(s, Screen::Countdown(_)))>
-                <button data-primary class="vr-secondary" on:click=move |_| ctl.cancel_countdown()>{move || ctl.t("btn-cancel")}</button>
+                <button data-primary class="vr-secondary" on:click=move |_| ctl.dispatch(Event::CancelCountdown)>{move || ctl.t("btn-cancel")}</button>
             </Show>
             <Show when=is(|s| matches!(s, Screen::Recording))>
-                <button data-primary class="vr-stop" on:click=move |_| ctl.finish(Screen::Review)>{move || ctl.t("btn-stop")}</button>
-                <button class="vr-secondary" on:click=move |_| ctl.pause()>{move || ctl.t("btn-pause")}</button>
+                <button data-primary class="vr-stop" on:click=stop>{move || ctl.t("btn-stop")}</button>
+                <button class="vr-secondary" on:click=move |_| ctl.dispatch(Event::Pause)>{move || ctl.t("btn-pause")}</button>
             </Show>
             <Show when=is(|s| matches!(s, Screen::Paused))>
-                <button data-primary on:click=move |_| ctl.resume()>{move || ctl.t("btn-resume")}</button>
-                <button class="vr-stop" on:click=move |_| ctl.finish(Screen::Review)>{move || ctl.t("btn-stop")}</button>
+                <button data-primary on:click=move |_| ctl.dispatch(Event::Resume)>{move || ctl.t("btn-resume")}</button>
+                <button class="vr-stop" on:click=stop>{move || ctl.t("btn-stop")}</button>
             </Show>
             <Show when=is(|s| matches!(s, Screen::Resume))>
-                <button data-primary on:click=move |_| ctl.send()>{move || ctl.t("btn-resume-send")}</button>
-                <button class="vr-secondary" on:click=move |_| ctl.discard()>{move || ctl.t("btn-discard")}</button>
+                <button data-primary on:click=move |_| ctl.dispatch(Event::Send)>{move || ctl.t("btn-resume-send")}</button>
+                <button class="vr-secondary" on:click=discard>{move || ctl.t("btn-discard")}</button>
             </Show>
             <Show when=is(|s| matches!(s, Screen::Review | Screen::Interrupted | Screen::Failed { retry_camera: false, .. }))>
-                <button data-primary on:click=move |_| ctl.send()>{move || ctl.t("btn-send")}</button>
-                <button class="vr-secondary" on:click=move |_| ctl.discard()>{move || ctl.t("btn-retake")}</button>
+                <button data-primary on:click=move |_| ctl.dispatch(Event::Send)>{move || ctl.t("btn-send")}</button>
+                <button class="vr-secondary" on:click=discard>{move || ctl.t("btn-retake")}</button>
             </Show>
         </div>
     }

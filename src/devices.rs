@@ -6,7 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaDeviceInfo, MediaDeviceKind, MediaStream, MediaStreamConstraints};
 
-use crate::recorder::{CameraError, supported_mime_type};
+use crate::browser::{present, window};
+use crate::camera::{CameraError, supported_mime_type, track_of};
 
 /// Which way the camera looks (phones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,20 +45,6 @@ pub struct DeviceChoice {
 pub struct Device {
     pub id: String,
     pub label: String,
-}
-
-fn window() -> web_sys::Window {
-    web_sys::window().expect("a browser window")
-}
-
-/// A browser API object, or `None` where the page cannot have it. Insecure (http)
-/// pages have no `navigator.mediaDevices`, `navigator.storage` or
-/// `crypto.randomUUID`; web-sys getters would hand back `undefined` as if it were one.
-pub fn present<T: JsCast>(on: &JsValue, name: &str) -> Option<T> {
-    js_sys::Reflect::get(on, &name.into())
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
-        .map(JsCast::unchecked_into)
 }
 
 pub fn media_devices() -> Option<web_sys::MediaDevices> {
@@ -153,15 +140,6 @@ pub async fn list() -> (Vec<Device>, Vec<Device>) {
     (cams, mics)
 }
 
-fn track_of(stream: &MediaStream, video: bool) -> Option<web_sys::MediaStreamTrack> {
-    let tracks = if video {
-        stream.get_video_tracks()
-    } else {
-        stream.get_audio_tracks()
-    };
-    tracks.get(0).dyn_into().ok()
-}
-
 /// The device ids a stream really uses (camera, microphone).
 pub fn in_use(stream: &MediaStream) -> (Option<String>, Option<String>) {
     let id = |video| {
@@ -170,19 +148,6 @@ pub fn in_use(stream: &MediaStream) -> (Option<String>, Option<String>) {
             .filter(|s| !s.is_empty())
     };
     (id(true), id(false))
-}
-
-/// Width and height the camera delivers (0×0 when unknown).
-pub fn video_size(stream: &MediaStream) -> (u32, u32) {
-    track_of(stream, true)
-        .map(|t| t.get_settings())
-        .map(|s| {
-            (
-                s.get_width().unwrap_or(0).max(0) as u32,
-                s.get_height().unwrap_or(0).max(0) as u32,
-            )
-        })
-        .unwrap_or((0, 0))
 }
 
 /// Whether this is a touch device whose browser can choose front or back cameras.

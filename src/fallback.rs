@@ -3,13 +3,11 @@
 
 use leptos::prelude::*;
 use vidreply_core::media::container_of;
+use vidreply_core::recorder::Event;
 use web_sys::File;
 
+use crate::capture::open_session;
 use crate::ctl::Ctl;
-use crate::journal::RecordingMeta;
-use crate::screen::Screen;
-use crate::session::Session;
-use crate::upload::Progress;
 
 /// Slice size a file is fed to the journal in (the uploader regroups into parts).
 const SLICE_BYTES: f64 = 1024.0 * 1024.0;
@@ -30,7 +28,7 @@ fn mime_of(file: &File) -> Option<String> {
     }
 }
 
-/// Journal the chosen file and send it.
+/// Journal the chosen file and send it, as a recording is.
 pub fn send_file(ctl: Ctl, file: File) {
     let Some(mime) = mime_of(&file) else {
         return ctl.fail("file_not_video", ctl.t("err-file-type"), true);
@@ -38,32 +36,11 @@ pub fn send_file(ctl: Ctl, file: File) {
     if file.size() <= 0.0 {
         return ctl.fail("file_empty", ctl.t("err-file-empty"), true);
     }
-    ctl.release_camera();
-    let conversation = ctl.opts.with_value(|o| o.conversation_id.clone());
-    let mut meta = RecordingMeta::new(
-        crate::notices::new_id(),
-        conversation,
-        mime,
-        js_sys::Date::now(),
-    );
-    meta.link_expires_at_ms = ctl
-        .opts
-        .with_value(|o| o.token.as_deref().and_then(crate::notices::token_expiry_ms));
-    ctl.notice.set(Some(ctl.t("file-chosen")));
-    ctl.screen.set(Screen::Sending(Progress {
-        sent: 0,
-        total: 0,
-        eta_ms: None,
-    }));
+    ctl.dispatch(Event::FileChosen);
     wasm_bindgen_futures::spawn_local(async move {
-        let j = match crate::notices::journal(ctl).await {
-            Ok(j) => j,
-            Err(e) => return ctl.fail("storage_unavailable", e.to_string(), true),
+        let Some((sess, meta)) = open_session(ctl, mime).await else {
+            return;
         };
-        if let Err(e) = j.save(&meta).await {
-            return ctl.fail("storage_unavailable", e.to_string(), true);
-        }
-        let sess = Session::open(ctl.api.get_value(), j, meta.clone(), ctl.callbacks());
         let size = file.size();
         let mut at = 0.0;
         while at < size {

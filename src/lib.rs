@@ -4,11 +4,15 @@
 pub mod agent;
 pub mod api;
 pub mod app;
+pub mod browser;
+pub mod camera;
+pub mod capture;
 pub mod context;
 pub mod controls;
 pub mod ctl;
 pub mod devices;
 pub mod fallback;
+pub mod hooks;
 pub mod i18n;
 pub mod journal;
 pub mod meter;
@@ -19,8 +23,6 @@ pub mod recorder;
 pub mod screen;
 pub mod session;
 pub mod style;
-pub mod timers;
-pub mod upload;
 pub mod watch;
 pub mod widget;
 

@@ -1,16 +1,13 @@
-//! What the recorder does around the recording: find an unsent recording from an
-//! earlier visit, warn about low space, and hand over or release the camera when
-//! the page (or the Genesys frame) is hidden.
+//! What the recorder says around the recording: an unsent recording from an earlier
+//! visit, recordings dropped because their link expired, and low space.
 
-use leptos::ev;
 use leptos::prelude::*;
+use vidreply_core::recorder::Event;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
+use crate::browser::{present, window};
 use crate::ctl::Ctl;
-use crate::devices::present;
-use crate::journal::{Journal, JournalError};
-use crate::screen::Screen;
 
 /// Below this much free space the person is warned before recording.
 const LOW_SPACE_BYTES: f64 = 200.0 * 1024.0 * 1024.0;
@@ -49,39 +46,13 @@ pub fn token_expiry_ms(token: &str) -> Option<f64> {
     Some(v.get("exp")?.as_f64()? * 1000.0)
 }
 
-pub fn new_id() -> String {
-    let crypto = window().crypto().ok();
-    let has_uuid = crypto
-        .as_ref()
-        .is_some_and(|c| present::<js_sys::Function>(c, "randomUUID").is_some());
-    match crypto {
-        Some(c) if has_uuid => c.random_uuid(),
-        // Insecure pages lack randomUUID; the id only has to be unique in this journal.
-        _ => format!(
-            "rec-{}-{}",
-            js_sys::Date::now(),
-            (js_sys::Math::random() * 1e12) as u64
-        ),
-    }
-}
-
-/// The journal, opened now if its first opening has not finished: a quick Start or a
-/// file chosen at once (a slow disk, a loaded phone) must not be refused for it.
-pub async fn journal(ctl: Ctl) -> Result<Journal, JournalError> {
-    if let Some(j) = ctl.journal.get_value() {
-        return Ok(j);
-    }
-    let j = Journal::open().await?;
-    ctl.journal.set_value(Some(j.clone()));
-    Ok(j)
-}
-
 /// Open the journal; drop recordings whose link expired; offer to resume one left
-/// behind for this conversation.
+/// behind for this conversation (if the person has not moved on meanwhile).
 pub fn open_journal(ctl: Ctl) {
     spawn_local(async move {
-        let Ok(j) = Journal::open().await else { return };
-        ctl.journal.set_value(Some(j.clone()));
+        let Ok(j) = ctl.journal.open().await else {
+            return;
+        };
         let now = js_sys::Date::now();
         let all = j.list().await.unwrap_or_default();
         for stale in all.iter().filter(|m| m.is_stale(now)) {
@@ -102,52 +73,10 @@ pub fn open_journal(ctl: Ctl) {
             .find(|m| m.conversation_id == conversation);
         if let Some(meta) = found
             && let Ok(blob) = j.blob(&meta).await
-            && ctl.screen.get_untracked() == Screen::Intro
         {
-            // Offered only if the person has not moved on meanwhile.
-            ctl.show_review(blob);
-            ctl.current.set_value(Some(meta));
-            ctl.screen.set(Screen::Resume);
-        }
-    });
-}
-
-/// Hand the journal the chunk in progress when the page is hidden or closed, and
-/// release the camera while hidden (a Genesys frame in the background, a phone
-/// switching apps). A running recording is stopped and kept for review.
-pub fn watch_visibility(ctl: Ctl) {
-    let flush = move || {
-        ctl.recording
-            .with_value(|r| r.as_ref().map(crate::recorder::Recording::flush));
-    };
-    let on_hide = window_event_listener(ev::pagehide, move |_| flush());
-    let on_hidden = window_event_listener(ev::visibilitychange, move |_| {
-        if document().visibility_state() != web_sys::VisibilityState::Hidden {
-            return;
-        }
-        flush();
-        let screen = ctl.screen.get_untracked();
-        if screen.is_recording() {
-            return ctl.finish_with(Screen::Review, true);
-        }
-        if matches!(
-            screen,
-            Screen::Opening | Screen::Preview | Screen::Countdown(_)
-        ) {
-            ctl.countdown_run.update(|n| *n += 1);
-            ctl.screen.set(Screen::Intro);
-        }
-        if ctl.stream.with_untracked(Option::is_some) {
-            ctl.release_camera();
-            ctl.notice.set(Some(ctl.t("camera-released")));
-        }
-    });
-    on_cleanup(move || {
-        on_hide.remove();
-        on_hidden.remove();
-        ctl.release_camera();
-        if let Some(t) = ctl.ticker.try_update_value(Option::take).flatten() {
-            t.clear();
+            ctl.found.set_value(Some((meta, blob)));
+            ctl.dispatch(Event::FoundUnsent);
+            ctl.found.set_value(None);
         }
     });
 }

@@ -8,6 +8,11 @@ use serde::Deserialize;
 
 use crate::context::CaptureContext;
 
+#[path = "options_check.rs"]
+mod check;
+pub(crate) use check::bad;
+pub use check::{OptionsError, PageOptions, Written};
+
 /// Default 3-2-1 countdown before recording starts, in seconds.
 pub const DEFAULT_COUNTDOWN_S: u32 = 3;
 /// Longest countdown a page may ask for.
@@ -64,48 +69,7 @@ impl Mode {
     }
 }
 
-/// What the recorder tells its page, in this order over one recording:
-/// `recordingstart`, `recordingstop`, `uploadprogress`…, then `sent` or `error`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RecorderEvent {
-    RecordingStart { mime_type: String },
-    RecordingStop { duration_ms: f64 },
-    UploadProgress { sent: u64, total: u64, percent: u64 },
-    Sent { video_id: String, share_url: String },
-    Error { code: String, message: String },
-}
-
-impl RecorderEvent {
-    /// The DOM event name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::RecordingStart { .. } => "recordingstart",
-            Self::RecordingStop { .. } => "recordingstop",
-            Self::UploadProgress { .. } => "uploadprogress",
-            Self::Sent { .. } => "sent",
-            Self::Error { .. } => "error",
-        }
-    }
-
-    /// The event's `detail`, as JSON.
-    pub fn detail(&self) -> serde_json::Value {
-        use serde_json::json;
-        match self {
-            Self::RecordingStart { mime_type } => json!({ "mimeType": mime_type }),
-            Self::RecordingStop { duration_ms } => json!({ "durationMs": duration_ms }),
-            Self::UploadProgress {
-                sent,
-                total,
-                percent,
-            } => json!({ "sent": sent, "total": total, "percent": percent }),
-            Self::Sent {
-                video_id,
-                share_url,
-            } => json!({ "videoId": video_id, "shareUrl": share_url }),
-            Self::Error { code, message } => json!({ "code": code, "message": message }),
-        }
-    }
-}
+pub use vidreply_core::recorder::RecorderEvent;
 
 /// Where events go; the standalone page ignores them, the widget dispatches them.
 #[derive(Clone)]
@@ -166,22 +130,25 @@ impl std::fmt::Debug for RecorderOptions {
 }
 
 impl RecorderOptions {
-    /// The standalone page: everything from the link's query string, the server
-    /// being the page's own origin.
-    pub fn from_context(ctx: &CaptureContext, origin: String) -> Self {
+    /// The standalone page: everything from the link's query string, checked as
+    /// `mount()` checks a page's options, the server being the page's own origin.
+    pub fn from_link(ctx: &CaptureContext, origin: String) -> Result<Self, OptionsError> {
+        PageOptions::from_link(ctx)?.check(origin, Written::Link, Events::default())
+    }
+
+    /// What the standalone page shows a link it refused with: its language and theme
+    /// where they are good, and no token, so nothing can be recorded.
+    pub fn refused_link(ctx: &CaptureContext, origin: String) -> Self {
+        let lang = ctx.lang.clone().filter(|l| check::language(l).is_ok());
         Self {
             endpoint: origin,
-            token: ctx.token.clone(),
-            conversation_id: ctx.conversation_id.clone().unwrap_or_default(),
-            max_duration_ms: ctx.max_duration_s.map(|s| u64::from(s) * 1000),
-            countdown_s: ctx
-                .countdown_s
-                .unwrap_or(DEFAULT_COUNTDOWN_S)
-                .min(MAX_COUNTDOWN_S),
-            lang: ctx.lang.clone(),
-            theme: ctx.theme,
-            mode: Mode::for_token(ctx.token.as_deref()),
-            events: Events::default(),
+            lang,
+            theme: ctx
+                .theme
+                .as_deref()
+                .and_then(Theme::parse)
+                .unwrap_or_default(),
+            ..Self::default()
         }
     }
 

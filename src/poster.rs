@@ -1,10 +1,19 @@
 //! The poster: one frame of the recording, drawn on a canvas from the (unmirrored)
-//! camera and encoded as JPEG in the browser, then sent with the upload.
+//! camera and encoded as JPEG in the browser about a second in, then sent with the
+//! upload once it exists.
 
+use std::time::Duration;
+
+use leptos::prelude::*;
+use vidreply_core::recorder::Screen;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement};
+
+use crate::browser::now_ms;
+use crate::browser::sleep_until;
+use crate::ctl::Ctl;
 
 /// Widest poster made; the server takes up to 1 MiB.
 pub const POSTER_MAX_WIDTH: u32 = 640;
@@ -49,4 +58,42 @@ pub async fn capture(video: &HtmlVideoElement) -> Option<Blob> {
         }
     });
     JsFuture::from(blob).await.ok()?.dyn_into().ok()
+}
+
+/// The poster is taken this far into the recording (or at Stop if sooner).
+pub const POSTER_AT: Duration = Duration::from_millis(1000);
+
+/// Take the poster from the live camera about a second in.
+pub fn take_poster(ctl: Ctl) {
+    spawn_local(async move {
+        sleep_until(now_ms() + POSTER_AT.as_millis() as u64).await;
+        if !ctl.screen.with_untracked(Screen::is_recording) {
+            return;
+        }
+        let Some(video) = ctl.preview.get_untracked() else {
+            return;
+        };
+        if let Some(jpeg) = capture(&video).await {
+            ctl.poster.set_value(Some(jpeg));
+            send_poster(ctl);
+        }
+    });
+}
+
+/// Send the poster once both it and the upload exist (best effort: processing
+/// makes one from the video when none arrives).
+pub fn send_poster(ctl: Ctl) {
+    let (Some(jpeg), Some(upload)) = (ctl.poster.get_value(), ctl.upload_id.get_untracked()) else {
+        return;
+    };
+    ctl.poster.set_value(None);
+    let api = ctl.api.get_value();
+    spawn_local(async move {
+        for _ in 0..3 {
+            if api.put_poster(&upload, &jpeg).await.is_ok() {
+                return;
+            }
+            sleep_until(now_ms() + 2_000).await;
+        }
+    });
 }

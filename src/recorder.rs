@@ -2,93 +2,15 @@
 //! hand back the chunks in order. Tracks and listeners are released on drop/cleanup.
 
 use vidreply_core::capture::{AUDIO_BITRATE, RecordClock, video_bitrate};
-use vidreply_core::media::negotiate;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{BlobEvent, MediaRecorder, MediaRecorderOptions, MediaStream};
 
+use crate::camera::{CameraError, supported_mime_type, video_size};
+
 /// MediaRecorder time-slice. At least 1 s: Safari returns empty blobs for smaller slices.
 pub const TIMESLICE_MS: i32 = 1000;
-
-/// Why the camera could not be used, each with a message that says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CameraError {
-    Denied,
-    NoCamera,
-    InUse,
-    Insecure,
-    Unsupported,
-    Other(String),
-}
-
-impl CameraError {
-    /// The stable code (for the widget's `error` event) and the message key.
-    pub fn code(&self) -> &'static str {
-        match self {
-            CameraError::Denied => "camera_denied",
-            CameraError::NoCamera => "no_camera",
-            CameraError::InUse => "camera_in_use",
-            CameraError::Insecure => "insecure_context",
-            CameraError::Unsupported => "recording_unsupported",
-            CameraError::Other(_) => "camera_failed",
-        }
-    }
-
-    pub fn message(&self, i: &crate::i18n::I18n) -> String {
-        match self {
-            CameraError::Denied => i.t("err-denied"),
-            CameraError::NoCamera => i.t("err-no-camera"),
-            CameraError::InUse => i.t("err-in-use"),
-            CameraError::Insecure => i.t("err-insecure"),
-            CameraError::Unsupported => i.t("err-unsupported"),
-            CameraError::Other(m) => i.tr("err-other", &[("detail", m.as_str().into())]),
-        }
-    }
-
-    pub(crate) fn from_js(e: &JsValue) -> Self {
-        let name = e
-            .dyn_ref::<web_sys::DomException>()
-            .map(|d| d.name())
-            .unwrap_or_default();
-        match name.as_str() {
-            "NotAllowedError" | "PermissionDeniedError" => CameraError::Denied,
-            "NotFoundError" | "OverconstrainedError" | "DevicesNotFoundError" => {
-                CameraError::NoCamera
-            }
-            "NotReadableError" | "TrackStartError" | "AbortError" => CameraError::InUse,
-            "SecurityError" => CameraError::Insecure,
-            _ => CameraError::Other(if name.is_empty() {
-                "unknown error".into()
-            } else {
-                name
-            }),
-        }
-    }
-}
-
-fn window() -> web_sys::Window {
-    web_sys::window().expect("a browser window")
-}
-
-/// The best MediaRecorder type this browser supports.
-pub fn supported_mime_type() -> Option<&'static str> {
-    let has_recorder =
-        js_sys::Reflect::has(&window(), &JsValue::from_str("MediaRecorder")).unwrap_or(false);
-    if !has_recorder {
-        return None;
-    }
-    negotiate(MediaRecorder::is_type_supported)
-}
-
-/// Stop every track so the camera light goes off.
-pub fn stop_stream(stream: &MediaStream) {
-    for t in stream.get_tracks().iter() {
-        if let Ok(track) = t.dyn_into::<web_sys::MediaStreamTrack>() {
-            track.stop();
-        }
-    }
-}
 
 /// One recording in progress. Chunks arrive every [`TIMESLICE_MS`] and go straight
 /// to `on_chunk` (the journal); empty ones are dropped and nothing is kept here, so
@@ -112,7 +34,7 @@ impl Recording {
         let mime_type = supported_mime_type().ok_or(CameraError::Unsupported)?;
         let opts = MediaRecorderOptions::new();
         opts.set_mime_type(mime_type);
-        let (w, h) = crate::devices::video_size(stream);
+        let (w, h) = video_size(stream);
         opts.set_video_bits_per_second(video_bitrate(w, h));
         opts.set_audio_bits_per_second(AUDIO_BITRATE);
         let recorder =
@@ -157,10 +79,6 @@ impl Recording {
     /// Time recorded so far, pauses excluded.
     pub fn elapsed_ms(&self) -> f64 {
         self.clock.elapsed_ms(js_sys::Date::now())
-    }
-
-    pub fn is_paused(&self) -> bool {
-        self.clock.is_paused()
     }
 
     /// Pause: nothing is recorded until [`Recording::resume`]; the chunk so far is handed over.

@@ -11,8 +11,8 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::Blob;
 
 use crate::api::Api;
+use crate::browser::{now_ms, sleep_until, when_online};
 use crate::journal::Journal;
-use crate::upload::{now_ms, sleep_until, when_online};
 
 pub use vidreply_core::upload_drive::Callbacks;
 

@@ -9,13 +9,12 @@
 use std::any::Any;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 use crate::app::Recorder;
 use crate::options::{
-    DEFAULT_COUNTDOWN_S, Events, MAX_COUNTDOWN_S, Mode, RecorderEvent, RecorderOptions, Theme,
+    Events, OptionsError, PageOptions, RecorderEvent, RecorderOptions, Written, bad,
 };
 
 /// Set on the element while a recorder is mounted in it.
@@ -78,48 +77,6 @@ const KEYS: [&str; 8] = [
     "mode",
 ];
 
-/// The options as a page writes them (camelCase); checked by [`WidgetOptions::check`].
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WidgetOptions {
-    endpoint: Option<String>,
-    token: Option<String>,
-    conversation_id: Option<String>,
-    max_duration_seconds: Option<u32>,
-    countdown_seconds: Option<u32>,
-    lang: Option<String>,
-    theme: Option<String>,
-    mode: Option<String>,
-}
-
-/// Why options were refused: the field and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptionsError {
-    pub field: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for OptionsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.field.as_str() {
-            "" => write!(f, "vidreply: options: {}", self.message),
-            field => write!(f, "vidreply: options.{field}: {}", self.message),
-        }
-    }
-}
-
-fn bad(field: &str, message: impl Into<String>) -> OptionsError {
-    OptionsError {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
-/// A non-blank string, trimmed.
-fn text(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
 /// An absolute http(s) URL with no query or fragment, without its trailing slash.
 fn endpoint(raw: &str) -> Result<String, OptionsError> {
     let example = "write the vidreply server's origin, e.g. \"https://video.example.com\"";
@@ -148,110 +105,50 @@ fn endpoint(raw: &str) -> Result<String, OptionsError> {
     ))
 }
 
-impl WidgetOptions {
-    /// Read a page's options object, naming the field of any mistake.
-    fn from_js(options: JsValue) -> Result<Self, OptionsError> {
-        if !options.is_object() || js_sys::Array::is_array(&options) {
-            return Err(bad("", "must be an object such as { endpoint, token }"));
-        }
-        // serde-wasm-bindgen reads only the fields it knows, so a typo is caught here.
-        let object: &js_sys::Object = options.unchecked_ref();
-        for key in js_sys::Object::keys(object)
-            .iter()
-            .filter_map(|k| k.as_string())
-        {
-            if !KEYS.contains(&key.as_str()) {
-                return Err(bad(
-                    &key,
-                    format!("unknown option; the options are {}", KEYS.join(", ")),
-                ));
-            }
-        }
-        let de = serde_wasm_bindgen::Deserializer::from(options);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            // serde-wasm-bindgen's errors are JS `Error`s: their text starts with "Error: ".
-            let text = e.into_inner().to_string();
-            let message = text.strip_prefix("Error: ").unwrap_or(&text).to_string();
-            let field = if path == "." { String::new() } else { path };
-            bad(&field, message)
-        })
+/// Read a page's options object, naming the field of any mistake.
+fn page_options(options: JsValue) -> Result<PageOptions, OptionsError> {
+    if !options.is_object() || js_sys::Array::is_array(&options) {
+        return Err(bad("", "must be an object such as { endpoint, token }"));
     }
+    // serde-wasm-bindgen reads only the fields it knows, so a typo is caught here.
+    let object: &js_sys::Object = options.unchecked_ref();
+    for key in js_sys::Object::keys(object)
+        .iter()
+        .filter_map(|k| k.as_string())
+    {
+        if !KEYS.contains(&key.as_str()) {
+            return Err(bad(
+                &key,
+                format!("unknown option; the options are {}", KEYS.join(", ")),
+            ));
+        }
+    }
+    let de = serde_wasm_bindgen::Deserializer::from(options);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        // serde-wasm-bindgen's errors are JS `Error`s: their text starts with "Error: ".
+        let text = e.into_inner().to_string();
+        let message = text.strip_prefix("Error: ").unwrap_or(&text).to_string();
+        let field = if path == "." { String::new() } else { path };
+        bad(&field, message)
+    })
+}
 
-    /// Turn them into what the recorder needs.
-    fn check(self, events: Events) -> Result<RecorderOptions, OptionsError> {
-        let raw = text(self.endpoint).ok_or_else(|| {
+/// Check a page's options as `mount` does, without mounting anything.
+pub fn parse_options(options: JsValue, events: Events) -> Result<RecorderOptions, OptionsError> {
+    let mut page = page_options(options)?;
+    let raw = page
+        .endpoint
+        .take()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
             bad(
                 "endpoint",
                 "required: the vidreply server's origin, e.g. \"https://video.example.com\"",
             )
         })?;
-        let endpoint = endpoint(&raw)?;
-        let token = text(self.token).ok_or_else(|| {
-            bad(
-                "token",
-                "required: a capture token from POST /api/v1/capture-links",
-            )
-        })?;
-        let max_duration_ms = match self.max_duration_seconds {
-            Some(0) => return Err(bad("maxDurationSeconds", "must be at least 1")),
-            s => s.map(|s| u64::from(s) * 1000),
-        };
-        let countdown_s = match self.countdown_seconds {
-            Some(s) if s > MAX_COUNTDOWN_S => {
-                return Err(bad(
-                    "countdownSeconds",
-                    format!("must be from 0 to {MAX_COUNTDOWN_S}, not {s}"),
-                ));
-            }
-            s => s.unwrap_or(DEFAULT_COUNTDOWN_S),
-        };
-        let lang = match text(self.lang) {
-            Some(l) if l.parse::<unic_langid::LanguageIdentifier>().is_err() => {
-                return Err(bad(
-                    "lang",
-                    format!("{l:?} is not a language tag such as \"en\" or \"pt-BR\""),
-                ));
-            }
-            l => l,
-        };
-        let theme = match text(self.theme) {
-            None => Theme::Auto,
-            Some(t) => Theme::parse(&t).ok_or_else(|| {
-                bad(
-                    "theme",
-                    format!("{t:?} is not one of \"auto\", \"light\", \"dark\""),
-                )
-            })?,
-        };
-        // Still checked, so a typo is named; but the screens follow the token's
-        // role, never the page's word: a customer's token never shows agent screens.
-        if let Some(m) = text(self.mode).map(|m| m.to_ascii_lowercase())
-            && !matches!(m.as_str(), "customer" | "agent")
-        {
-            return Err(bad(
-                "mode",
-                format!("{m:?} is not one of \"customer\", \"agent\""),
-            ));
-        }
-        let mode = Mode::for_token(Some(&token));
-        Ok(RecorderOptions {
-            endpoint,
-            token: Some(token),
-            conversation_id: text(self.conversation_id).unwrap_or_default(),
-            max_duration_ms,
-            countdown_s,
-            lang,
-            theme,
-            mode,
-            events,
-        })
-    }
-}
-
-/// Check a page's options as `mount` does, without mounting anything.
-pub fn parse_options(options: JsValue, events: Events) -> Result<RecorderOptions, OptionsError> {
-    WidgetOptions::from_js(options)?.check(events)
+    page.check(endpoint(&raw)?, Written::Mount, events)
 }
 
 /// Events that become DOM `CustomEvent`s on `element` (`bubbles`, `composed`), with

@@ -4,10 +4,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use vidreply::camera::{stop_stream, supported_mime_type};
 use vidreply::context::CaptureContext;
 use vidreply::devices::{DeviceChoice, open_camera};
 use vidreply::journal::{Journal, RecordingMeta};
-use vidreply::recorder::{Recording, TIMESLICE_MS, stop_stream, supported_mime_type};
+use vidreply::recorder::{Recording, TIMESLICE_MS};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 

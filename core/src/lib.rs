@@ -11,6 +11,8 @@ pub mod classify;
 pub mod media;
 pub mod policy;
 pub mod protocol;
+pub mod recorder;
+pub mod recorder_types;
 pub mod recording;
 pub mod upload;
 pub mod upload_drive;

@@ -93,7 +93,7 @@ pub trait Host: Clone + 'static {
 }
 
 /// Progress the page shows: bytes confirmed by the server out of bytes recorded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Progress {
     /// Bytes confirmed by the server plus bytes of parts on their way.
     pub sent: u64,

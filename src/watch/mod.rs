@@ -11,6 +11,7 @@ use vidreply_core::protocol::{WATCH_META, WatchPage};
 
 use crate::context::CaptureContext;
 use crate::i18n::I18n;
+use crate::options::Theme;
 use player::{Playback, use_player};
 use telemetry::use_telemetry;
 
@@ -37,6 +38,11 @@ enum Phase {
 pub fn Watch(config: WatchPage) -> impl IntoView {
     crate::style::inject();
     let ctx = CaptureContext::from_location();
+    let theme = ctx
+        .theme
+        .as_deref()
+        .and_then(Theme::parse)
+        .unwrap_or_default();
     let i18n = StoredValue::new_local(I18n::for_page(ctx.lang.as_deref()));
     let t = move |key: &'static str| i18n.with_value(|i| i.t(key));
     let lang = i18n.with_value(|i| i.lang());
@@ -71,7 +77,7 @@ pub fn Watch(config: WatchPage) -> impl IntoView {
 
     view! {
         <main>
-            <div class="vr-root vr-watch" lang=lang data-theme=ctx.theme.as_str()
+            <div class="vr-root vr-watch" lang=lang data-theme=theme.as_str()
                 data-playback=move || player.playback.get().map(Playback::as_str)
                 data-session=tel.session_id()>
                 <h1 class="vr-title">{t("watch-title")}</h1>

@@ -14,6 +14,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Headers, HtmlVideoElement, RequestInit};
 
 use super::listen::Listeners;
+use crate::browser::now_ms;
 
 /// A batch leaves at least this often while events are pending…
 pub const FLUSH_EVERY: Duration = Duration::from_secs(3);
@@ -57,7 +58,7 @@ pub fn use_telemetry(cfg: &WatchPage, video: NodeRef<leptos::html::Video>) -> Te
             session_id: cfg
                 .session_id
                 .clone()
-                .unwrap_or_else(crate::notices::new_id),
+                .unwrap_or_else(crate::browser::new_id),
             video_id: cfg.video_id.clone(),
             conversation_id: cfg.conversation_id.clone(),
         }),
@@ -104,10 +105,6 @@ pub fn use_telemetry(cfg: &WatchPage, video: NodeRef<leptos::html::Video>) -> Te
     t
 }
 
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
-
 impl Telemetry {
     /// The viewer session the events carry.
     pub fn session_id(&self) -> String {
@@ -147,7 +144,7 @@ impl Telemetry {
         self.pending.update_value(|p| {
             p.extend(events.into_iter().map(|e| {
                 e.into_telemetry(
-                    crate::notices::new_id(),
+                    crate::browser::new_id(),
                     ctx.session_id.clone(),
                     ctx.video_id.clone(),
                     ctx.conversation_id.clone(),

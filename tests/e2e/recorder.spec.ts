@@ -160,6 +160,25 @@ test('the language comes from pcLangTag, else the browser', async ({ browser }) 
   await ctx.close();
 });
 
+test('a link with a bad option is refused and names it, as mount() does, instead of clamping it', async ({ page }) => {
+  const logged: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') logged.push(m.text()); });
+  for (const [extra, field, says] of [
+    ['&countdown=99', 'countdown', 'must be from 0 to 10, not 99'],
+    ['&maxDuration=0', 'maxDuration', 'must be at least 1'],
+    ['&theme=purple', 'theme', '"purple" is not one of'],
+  ]) {
+    await page.goto((await link(extra)).url);
+    await expect(screen(page)).toHaveAttribute('data-screen', 'bad-link');
+    await expect(page.getByRole('status')).toContainText(`${field}: ${says}`);
+    await expect(page.getByRole('button')).toHaveCount(0);
+    expect(logged.at(-1)).toContain(`vidreply: options.${field}: ${says}`);
+  }
+  // The same values, within bounds, still record.
+  await page.goto((await link('&countdown=10&maxDuration=3&theme=dark')).url);
+  await expect(screen(page)).toHaveAttribute('data-screen', 'intro');
+});
+
 test('pause and resume: the sent file is as long as the time recorded, not the time paused', async ({ page }) => {
   const { url } = await link('&countdown=0');
   await page.goto(url);
