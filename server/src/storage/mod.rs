@@ -27,20 +27,6 @@ pub enum StorageError {
     Unavailable(String),
 }
 
-impl From<StorageError> for crate::error::ApiError {
-    fn from(e: StorageError) -> Self {
-        use crate::error::ApiError;
-        match e {
-            StorageError::NoSuchUpload => {
-                ApiError::NotFound("The upload no longer exists in storage.".into())
-            }
-            StorageError::NoSuchObject => ApiError::NotFound("The video no longer exists.".into()),
-            StorageError::Rejected(m) => ApiError::StorageRejected(m),
-            StorageError::Unavailable(m) => ApiError::Storage(m),
-        }
-    }
-}
-
 /// The multipart-upload capability every backend provides.
 #[async_trait::async_trait]
 pub trait ObjectStore: Send + Sync + std::fmt::Debug {
