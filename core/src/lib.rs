@@ -16,5 +16,5 @@ pub mod upload_types;
 pub mod watch;
 
 pub use classify::{Failure, Verdict, classify};
-pub use policy::RetryPolicy;
+pub use policy::{RetryPolicy, RetrySchedule};
 pub use upload::{Command, Event, Phase, UploadConfig, Uploader};
