@@ -13,6 +13,7 @@ pub mod policy;
 pub mod protocol;
 pub mod upload;
 pub mod upload_types;
+pub mod vocab;
 pub mod watch;
 
 pub use classify::{Failure, Verdict, classify};

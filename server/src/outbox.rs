@@ -12,6 +12,7 @@ use serde::Serialize;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use vidreply_core::RetrySchedule;
+use vidreply_core::vocab::WebhookEvent;
 
 use crate::clock::unix_now_ms;
 use crate::db::{Db, DueDelivery, EventFate, NewEvent, OutboxRow, lane};
@@ -72,13 +73,13 @@ impl Outbox {
 
     /// A new event for every configured endpoint, ready to be written with the
     /// state change that causes it.
-    pub fn event<T: Serialize>(&self, event_type: &str, payload: &T) -> NewEvent {
+    pub fn event<T: Serialize>(&self, event_type: WebhookEvent, payload: &T) -> NewEvent {
         let mut endpoints: Vec<String> = self.endpoints.keys().cloned().collect();
         endpoints.sort();
         NewEvent {
             row: OutboxRow {
                 id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-                event_type: event_type.to_string(),
+                event_type,
                 payload: serde_json::to_string(payload).expect("payload serialises"),
                 created_at: unix_now_ms() as i64,
             },
@@ -89,12 +90,12 @@ impl Outbox {
     /// Queue an event that goes with no other state change, and wake the worker.
     pub async fn emit<T: Serialize>(
         &self,
-        event_type: &str,
+        event_type: WebhookEvent,
         payload: &T,
     ) -> Result<String, sqlx::Error> {
         let e = self.event(event_type, payload);
         self.db.enqueue(&e).await?;
-        tracing::info!(webhook_id = %e.row.id, event_type, "event queued");
+        tracing::info!(webhook_id = %e.row.id, %event_type, "event queued");
         self.notify();
         Ok(e.row.id)
     }
