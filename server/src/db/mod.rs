@@ -35,7 +35,7 @@ pub async fn connect(url: &str) -> R<Db> {
     Ok(Arc::new(SqlStore::connect(url).await?))
 }
 
-/// Read from the database by hand ([`rows`]): its status must be one we know.
+/// Read by `db/rows.rs`: a status it does not know is a decode error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadRow {
     pub id: String,
@@ -76,7 +76,7 @@ pub struct UploadQuota {
     pub undeclared_bytes: i64,
 }
 
-/// Read from the database by hand ([`rows`]): its status must be one we know.
+/// Read by `db/rows.rs`: a status it does not know is a decode error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoRow {
     pub id: String,

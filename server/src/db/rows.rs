@@ -19,47 +19,57 @@ fn word<T: FromStr<Err = UnknownValue>>(row: &AnyRow, column: &str) -> sqlx::Res
         })
 }
 
-impl FromRow<'_, AnyRow> for UploadRow {
-    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
-        Ok(Self {
-            id: r.try_get("id")?,
-            video_id: r.try_get("video_id")?,
-            conversation_id: r.try_get("conversation_id")?,
-            customer_id: r.try_get("customer_id")?,
-            mime_type: r.try_get("mime_type")?,
-            object_key: r.try_get("object_key")?,
-            storage_upload_id: r.try_get("storage_upload_id")?,
-            status: word(r, "status")?,
-            created_at: r.try_get("created_at")?,
-            expires_at: r.try_get("expires_at")?,
-            poster_key: r.try_get("poster_key")?,
-            token_id: r.try_get("token_id")?,
-            declared_bytes: r.try_get("declared_bytes")?,
-        })
-    }
+/// `FromRow` for a row type: each plain column read by its name, each
+/// vocabulary column parsed with [`word`].
+macro_rules! from_row {
+    ($row:ident { $($col:ident),+; words: $($w:ident),+ }) => {
+        impl FromRow<'_, AnyRow> for $row {
+            fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
+                Ok(Self {
+                    $($col: r.try_get(stringify!($col))?,)+
+                    $($w: word(r, stringify!($w))?,)+
+                })
+            }
+        }
+    };
 }
 
-impl FromRow<'_, AnyRow> for VideoRow {
-    fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
-        Ok(Self {
-            id: r.try_get("id")?,
-            upload_id: r.try_get("upload_id")?,
-            conversation_id: r.try_get("conversation_id")?,
-            customer_id: r.try_get("customer_id")?,
-            mime_type: r.try_get("mime_type")?,
-            object_key: r.try_get("object_key")?,
-            size: r.try_get("size")?,
-            duration_ms: r.try_get("duration_ms")?,
-            created_at: r.try_get("created_at")?,
-            status: word(r, "status")?,
-            failure_code: r.try_get("failure_code")?,
-            failure_reason: r.try_get("failure_reason")?,
-            poster_key: r.try_get("poster_key")?,
-            mp4_key: r.try_get("mp4_key")?,
-            hls_key: r.try_get("hls_key")?,
-            retention_expires_at: r.try_get("retention_expires_at")?,
-            revoked_at: r.try_get("revoked_at")?,
-            vetted_at: r.try_get("vetted_at")?,
-        })
+from_row!(UploadRow {
+    id, video_id, conversation_id, customer_id, mime_type, object_key, storage_upload_id,
+    created_at, expires_at, poster_key, token_id, declared_bytes;
+    words: status
+});
+
+from_row!(VideoRow {
+    id, upload_id, conversation_id, customer_id, mime_type, object_key, size, duration_ms,
+    created_at, failure_code, failure_reason, poster_key, mp4_key, hls_key,
+    retention_expires_at, revoked_at, vetted_at;
+    words: status
+});
+
+#[cfg(test)]
+mod tests {
+    use super::super::{SqlStore, UploadStore};
+
+    #[tokio::test]
+    async fn a_status_the_code_does_not_know_is_a_decode_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = SqlStore::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO uploads (id, video_id, conversation_id, mime_type, object_key,
+             storage_upload_id, status, created_at, expires_at)
+             VALUES ('u1', 'v1', 'c1', 'video/webm', 'k', 's', 'shipped', 0, 0)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        match db.upload("u1").await {
+            Err(sqlx::Error::ColumnDecode { index, source }) => {
+                assert_eq!(index, "status");
+                assert_eq!(source.to_string(), "unknown upload status: \"shipped\"");
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
     }
 }

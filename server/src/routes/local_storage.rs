@@ -208,7 +208,7 @@ async fn get_object(
 
 /// Middleware for part PUTs: a body longer than the part size (by its
 /// Content-Length) is refused before a byte is read, naming the limit. A body of
-/// unknown length is cut off at the part size by [`put_part`] itself.
+/// unknown length is cut off at the part size by `put_part` itself.
 pub async fn part_body_limit(
     State(limit): State<u64>,
     req: Request,
