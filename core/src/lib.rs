@@ -18,8 +18,9 @@ pub mod upload;
 pub mod upload_drive;
 mod upload_parts;
 pub mod upload_types;
+pub mod vocab;
 pub mod watch;
 
 pub use classify::{Failure, Verdict, classify};
-pub use policy::RetryPolicy;
+pub use policy::{RetryPolicy, RetrySchedule};
 pub use upload::{Command, Event, Phase, UploadConfig, Uploader};

@@ -1,4 +1,9 @@
 //! Retry policy as data: base, cap, jitter and attempts are named settings.
+//!
+//! Every retry loop asks the same question after a failure: wait how long, or
+//! give up? [`RetryPolicy`] answers it with doubling delays (uploads, processing
+//! jobs), [`RetrySchedule`] with an explicit list (webhooks), both through
+//! `next_delay_ms`.
 
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +49,42 @@ impl RetryPolicy {
         let unit = unit.clamp(0.0, 1.0);
         ((ceiling as f64) * unit).floor() as u64
     }
+
+    /// After `failures` failures (1-based): the delay before the next try, or
+    /// `None` when `max_attempts` is reached and the caller gives up.
+    pub fn next_delay_ms(&self, failures: u32, unit: f64) -> Option<u64> {
+        (failures < self.max_attempts).then(|| self.delay_ms(failures, unit))
+    }
+}
+
+/// Retries at fixed delays, as the Standard Webhooks schedule lists them; the
+/// list's length bounds the retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrySchedule {
+    /// The delay before retry n (1-based) is `delays_ms[n - 1]`.
+    pub delays_ms: Vec<u64>,
+    /// Each delay is stretched by up to this share (0.1: up to 10% later, never
+    /// earlier), so retries of one outage spread out.
+    pub spread: f64,
+}
+
+impl RetrySchedule {
+    /// From a Standard Webhooks schedule in seconds, whose first entry is the
+    /// delay of the first attempt (not a retry).
+    pub fn from_webhook_seconds(schedule: &[u64], spread: f64) -> Self {
+        let delays_ms = schedule.iter().skip(1).map(|s| s * 1000).collect();
+        Self { delays_ms, spread }
+    }
+
+    /// After `failures` failed attempts (1-based): the delay before the next one,
+    /// at least `at_least_ms` (a server's `Retry-After`), stretched by `unit` (in
+    /// `[0, 1)`) times the spread; `None` when the schedule is used up.
+    pub fn next_delay_ms(&self, failures: u32, at_least_ms: u64, unit: f64) -> Option<u64> {
+        let index = usize::try_from(failures.checked_sub(1)?).ok()?;
+        let delay = (*self.delays_ms.get(index)?).max(at_least_ms);
+        let stretch = (delay as f64 * self.spread * unit.clamp(0.0, 1.0)).floor() as u64;
+        Some(delay.saturating_add(stretch))
+    }
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so jitter stays pure and replayable.
@@ -87,6 +128,31 @@ mod tests {
         let got: Vec<u64> = (1..=6).map(|a| p.ceiling_ms(a)).collect();
         assert_eq!(got, vec![100, 200, 400, 800, 1000, 1000]);
         assert_eq!(p.delay_ms(3, 0.5), 400);
+    }
+
+    #[test]
+    fn doubling_gives_up_at_max_attempts() {
+        let p = RetryPolicy {
+            base_ms: 5_000,
+            cap_ms: 600_000,
+            max_attempts: 3,
+            jitter: false,
+        };
+        let got: Vec<_> = (1..=3).map(|f| p.next_delay_ms(f, 0.9)).collect();
+        assert_eq!(got, vec![Some(5_000), Some(10_000), None]);
+    }
+
+    #[test]
+    fn a_schedule_is_followed_then_ends() {
+        let s = RetrySchedule::from_webhook_seconds(&[0, 5, 300], 0.1);
+        assert_eq!(s.delays_ms, vec![5_000, 300_000]);
+        assert_eq!(s.next_delay_ms(1, 0, 0.0), Some(5_000));
+        assert_eq!(s.next_delay_ms(1, 0, 0.5), Some(5_250));
+        // Retry-After is a minimum, and is spread too.
+        assert_eq!(s.next_delay_ms(1, 60_000, 0.0), Some(60_000));
+        assert_eq!(s.next_delay_ms(2, 60_000, 1.0), Some(330_000));
+        assert_eq!(s.next_delay_ms(3, 0, 0.0), None);
+        assert_eq!(s.next_delay_ms(0, 0, 0.0), None);
     }
 
     proptest! {

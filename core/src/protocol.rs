@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::vocab::VideoStatus;
+
 mod roles;
 mod telemetry;
 mod tutorial;
@@ -229,15 +231,17 @@ pub struct Video {
     /// Seconds.
     pub duration: Option<f64>,
     /// `processing`, `ready` (playable, `video.received` sent) or `failed`.
+    // The schema stays a string: the values are the doc line above.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     #[serde(default = "processing")]
-    pub status: String,
+    pub status: VideoStatus,
     /// Why processing failed, when it did: a stable code and a message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<ProcessingFailure>,
 }
 
-fn processing() -> String {
-    "processing".into()
+fn processing() -> VideoStatus {
+    VideoStatus::Processing
 }
 
 // Why processing a video failed; a failed request is `crate::Failure`. The schema

@@ -8,6 +8,7 @@
 //! sends them.
 
 use crate::protocol::TelemetryEvent;
+use crate::vocab::{CompletionStatus, TelemetryType};
 
 /// Settings of the accounting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,14 +62,19 @@ pub enum WatchEventKind {
 }
 
 impl WatchEventKind {
+    /// The event's type on the wire.
+    pub fn telemetry_type(self) -> TelemetryType {
+        match self {
+            Self::Start => TelemetryType::Start,
+            Self::Pause => TelemetryType::Pause,
+            Self::Progress(_) => TelemetryType::Progress,
+            Self::Completion => TelemetryType::Completion,
+        }
+    }
+
     /// The wire name, e.g. `VIDEO_START`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Start => "VIDEO_START",
-            Self::Pause => "VIDEO_PAUSE",
-            Self::Progress(_) => "VIDEO_PROGRESS",
-            Self::Completion => "VIDEO_COMPLETION",
-        }
+        self.telemetry_type().as_str()
     }
 }
 
@@ -100,11 +106,11 @@ impl WatchEvent {
             conversation_id,
             duration_watched: self.duration_watched,
             completion_status: if self.completed {
-                "completed"
+                CompletionStatus::Completed
             } else {
-                "in_progress"
+                CompletionStatus::InProgress
             }
-            .into(),
+            .to_string(),
             quartile: match self.kind {
                 WatchEventKind::Progress(q) => Some(q),
                 _ => None,

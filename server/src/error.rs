@@ -162,6 +162,20 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::storage::StorageError> for ApiError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError;
+        match e {
+            StorageError::NoSuchUpload => {
+                ApiError::NotFound("The upload no longer exists in storage.".into())
+            }
+            StorageError::NoSuchObject => ApiError::NotFound("The video no longer exists.".into()),
+            StorageError::Rejected(m) => ApiError::StorageRejected(m),
+            StorageError::Unavailable(m) => ApiError::Storage(m),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(format!("database: {e}"))

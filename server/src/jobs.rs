@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use vidreply_core::RetryPolicy;
 
 use crate::clock::unix_now_ms;
 use crate::db::JobRow;
@@ -19,9 +20,15 @@ pub const PROCESS_VIDEO: &str = "process_video";
 
 /// How often an idle worker looks for due jobs when nothing wakes it.
 const POLL: Duration = Duration::from_secs(2);
-/// Retry delays grow from this, doubling, up to `RETRY_CAP`.
-const RETRY_BASE: Duration = Duration::from_secs(5);
-const RETRY_CAP: Duration = Duration::from_secs(600);
+/// Retry delays grow from 5 s, doubling, up to 10 minutes; `attempts` of them.
+fn retry_policy(attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        base_ms: 5_000,
+        cap_ms: 600_000,
+        max_attempts: attempts,
+        jitter: false,
+    }
+}
 
 /// Wakes idle workers when a job is queued.
 #[derive(Debug, Clone, Default)]
@@ -111,7 +118,9 @@ async fn settle(
             state.db.fail_job(&job.id, &message, now).await
         }
         Err(JobError::Retryable(message)) => {
-            if job.attempts >= i64::from(state.settings.processing_attempts) {
+            let policy = retry_policy(state.settings.processing_attempts);
+            let failures = u32::try_from(job.attempts.max(0)).unwrap_or(u32::MAX);
+            let Some(delay_ms) = policy.next_delay_ms(failures, 0.0) else {
                 tracing::error!(job_id = %job.id, video_id = %job.video_id, attempts = job.attempts, %message, "job gave up");
                 let reason = format!("Processing failed {} times: {message}", job.attempts);
                 state
@@ -119,10 +128,8 @@ async fn settle(
                     .video_failed(&job.video_id, "processing_failed", &reason)
                     .await?;
                 return state.db.fail_job(&job.id, &message, now).await;
-            }
-            let delay = RETRY_BASE
-                .saturating_mul(1 << (job.attempts.clamp(1, 16) - 1))
-                .min(RETRY_CAP);
+            };
+            let delay = Duration::from_millis(delay_ms);
             tracing::warn!(job_id = %job.id, attempts = job.attempts, %message, retry_in_s = delay.as_secs(), "job will be retried");
             state
                 .db

@@ -38,7 +38,7 @@ pub use routes::app;
 pub use state::AppState;
 
 use config::StorageKind;
-use storage::{LocalStore, ObjectStore, S3Config, S3Store};
+use storage::{Backend, LocalStore, S3Config, S3Store};
 
 /// S3's smallest part (all but the last).
 pub const S3_MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -75,15 +75,12 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     let db = db::connect(&db_url)
         .await
         .map_err(|e| format!("database: {e}"))?;
-    let (store, local): (Arc<dyn ObjectStore>, _) = match settings.storage {
-        StorageKind::Local => {
-            let l = Arc::new(LocalStore::new(
-                data.join("storage"),
-                settings.public_url(),
-                signing.as_bytes(),
-            ));
-            (l.clone(), Some(l))
-        }
+    let store: Arc<dyn Backend> = match settings.storage {
+        StorageKind::Local => Arc::new(LocalStore::new(
+            data.join("storage"),
+            settings.public_url(),
+            signing.as_bytes(),
+        )),
         StorageKind::S3 => {
             let need = |v: &Option<String>, name: &str| {
                 v.clone()
@@ -109,7 +106,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
                     settings.part_size
                 ));
             }
-            (Arc::new(S3Store::new(&cfg)?), None)
+            Arc::new(S3Store::new(&cfg)?)
         }
     };
     let media_settings = processing::media_settings(&settings)?;
@@ -131,7 +128,6 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         settings: Arc::new(settings),
         db,
         store,
-        local,
         tokens: Arc::new(
             token::TokenKeys::new(signing.as_bytes())
                 .with_legacy_capture_links(signing.as_bytes(), legacy_links_until),

@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use vidreply_core::RetrySchedule;
+use vidreply_core::vocab::WebhookEvent;
 
 use crate::clock::unix_now_ms;
 use crate::db::{Db, DueDelivery, EventFate, NewEvent, OutboxRow, lane};
@@ -29,7 +31,7 @@ pub struct Outbox {
     db: Db,
     endpoints: Arc<HashMap<String, Arc<WebhookEndpoint>>>,
     /// Delay before attempt n+1 after attempt n failed; its length bounds the attempts.
-    schedule: Arc<Vec<Duration>>,
+    schedule: Arc<RetrySchedule>,
     lease: Duration,
     /// One per lane.
     wake: Arc<[Notify; 2]>,
@@ -47,11 +49,9 @@ impl Outbox {
     /// `schedule` is the Standard Webhooks list of delays in seconds; the first is
     /// the delay of the first attempt (normally 0).
     pub fn new(db: Db, endpoints: Vec<WebhookEndpoint>, schedule: &[u64]) -> Self {
-        let schedule = schedule
-            .iter()
-            .skip(1)
-            .map(|s| Duration::from_secs(*s))
-            .collect();
+        // Up to 10% later, never earlier: endpoints that recover do not get
+        // every queued event in the same second.
+        let schedule = RetrySchedule::from_webhook_seconds(schedule, 0.1);
         let lease = endpoints
             .iter()
             .map(WebhookEndpoint::timeout)
@@ -73,13 +73,13 @@ impl Outbox {
 
     /// A new event for every configured endpoint, ready to be written with the
     /// state change that causes it.
-    pub fn event<T: Serialize>(&self, event_type: &str, payload: &T) -> NewEvent {
+    pub fn event<T: Serialize>(&self, event_type: WebhookEvent, payload: &T) -> NewEvent {
         let mut endpoints: Vec<String> = self.endpoints.keys().cloned().collect();
         endpoints.sort();
         NewEvent {
             row: OutboxRow {
                 id: format!("msg_{}", uuid::Uuid::new_v4().simple()),
-                event_type: event_type.to_string(),
+                event_type,
                 payload: serde_json::to_string(payload).expect("payload serialises"),
                 created_at: unix_now_ms() as i64,
             },
@@ -90,12 +90,12 @@ impl Outbox {
     /// Queue an event that goes with no other state change, and wake the worker.
     pub async fn emit<T: Serialize>(
         &self,
-        event_type: &str,
+        event_type: WebhookEvent,
         payload: &T,
     ) -> Result<String, sqlx::Error> {
         let e = self.event(event_type, payload);
         self.db.enqueue(&e).await?;
-        tracing::info!(webhook_id = %e.row.id, event_type, "event queued");
+        tracing::info!(webhook_id = %e.row.id, %event_type, "event queued");
         self.notify();
         Ok(e.row.id)
     }
@@ -190,14 +190,14 @@ impl Outbox {
                 retry_after,
                 reason,
             } => {
-                let Some(delay) = self.schedule.get(d.attempts as usize) else {
+                // Retry-After is a minimum.
+                let at_least = retry_after.map_or(0, |r| r.as_millis() as u64);
+                let unit = rand::random::<f64>();
+                let next = self.schedule.next_delay_ms(attempts as u32, at_least, unit);
+                let Some(wait) = next.map(Duration::from_millis) else {
                     tracing::error!(webhook_id = %d.id, endpoint = %d.endpoint_id, attempts, %reason, "webhook delivery gave up");
                     return settle(EventFate::Failed { error: &reason }).await;
                 };
-                // Up to 10% later, never earlier: endpoints that recover do not get
-                // every queued event in the same second; Retry-After is a minimum.
-                let wait = retry_after.map_or(*delay, |r| r.max(*delay));
-                let wait = wait.mul_f64(1.0 + rand::random::<f64>() * 0.1);
                 tracing::warn!(webhook_id = %d.id, endpoint = %d.endpoint_id, attempts, %reason, retry_in_s = wait.as_secs(), "webhook attempt failed");
                 let next_ms = unix_now_ms() as i64 + wait.as_millis() as i64;
                 settle(EventFate::Retry {

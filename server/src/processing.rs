@@ -3,8 +3,9 @@
 //! the video playable and queue `video.received` in one transaction.
 
 use vidreply_core::protocol::{RoutingHints, VideoReceived};
+use vidreply_core::vocab::{VideoStatus, WebhookEvent};
 
-use crate::db::{JobRow, Processed, VideoRow, video_status};
+use crate::db::{JobRow, Processed, VideoRow};
 use crate::media::{self, MediaError};
 use crate::state::AppState;
 use crate::storage::StorageError;
@@ -72,7 +73,7 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
         // Deleted (retention) while queued: nothing to do.
         return Ok(());
     };
-    if video.status != video_status::PROCESSING {
+    if video.status != VideoStatus::Processing {
         return Ok(());
     }
     // A folder of the job's own, outside DATA_DIR, the only one ffmpeg is given.
@@ -132,7 +133,7 @@ pub async fn run(state: &AppState, job: &JobRow) -> Result<(), JobError> {
     let tutorial = state.db.asset(&video.id).await?.is_some();
     let event = state.outbox.as_ref().filter(|_| !tutorial).map(|o| {
         o.event(
-            "video.received",
+            WebhookEvent::VideoReceived,
             &received(state, &video, &processed, has_poster),
         )
     });

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
+use vidreply_core::vocab::UploadStatus;
 
 use crate::clock::unix_now;
-use crate::db::status;
 use crate::processing::video_prefix;
 use crate::state::AppState;
 use crate::storage::StorageError;
@@ -59,7 +59,7 @@ pub async fn purge(state: &AppState, now_s: i64) -> Result<PurgeReport, PurgeErr
             crate::routes::uploads::discard(state, &u).await?;
             state
                 .db
-                .transition(&u.id, &u.status, status::ABORTED)
+                .transition(&u.id, u.status, UploadStatus::Aborted)
                 .await?;
             report.uploads_aborted += 1;
             tracing::info!(upload_id = %u.id, "retention: abandoned upload aborted");

@@ -9,16 +9,14 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::outbox::Outbox;
 use crate::secrets::ct_eq;
-use crate::storage::{LocalStore, ObjectStore};
+use crate::storage::Backend;
 use crate::token::TokenKeys;
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
-    pub store: Arc<dyn ObjectStore>,
-    /// Set when the local backend is in use: it serves its own part URLs.
-    pub local: Option<Arc<LocalStore>>,
+    pub store: Arc<dyn Backend>,
     pub tokens: Arc<TokenKeys>,
     pub api_key: Arc<String>,
     /// Durable webhook delivery, when a webhook endpoint is configured.

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use tempfile::TempDir;
 use url::Url;
+use vidreply_core::vocab::WebhookEvent;
 use vidreply_server::clock::unix_now_ms;
 use vidreply_server::db::{Db, NewEvent, OutboxState};
 use vidreply_server::outbox::Outbox;
@@ -103,7 +104,7 @@ fn endpoint(url: Url) -> Vec<WebhookEndpoint> {
 
 fn received(outbox: &Outbox, id: &str) -> NewEvent {
     outbox.event(
-        "video.received",
+        WebhookEvent::VideoReceived,
         &serde_json::json!({"conversationId": id, "duration": 1.5}),
     )
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use common::video::{PROCESSED, recording, send, status};
 use common::{API_KEY, Server};
 use vidreply_server::clock::unix_now;
-use vidreply_server::storage::{ObjectStore, StorageError};
+use vidreply_server::storage::{MultipartStore, ObjectStore, StorageError};
 use vidreply_server::{jobs, retention};
 
 #[tokio::test]

@@ -11,7 +11,8 @@ use common::video::{recording as real_recording, send, server};
 use common::*;
 use serde_json::json;
 use vidreply_core::protocol::{TelemetryAccepted, WatchPage};
-use vidreply_server::db::{UploadRow, VideoRow, status, video_status};
+use vidreply_core::vocab::{UploadStatus, VideoStatus};
+use vidreply_server::db::{UploadRow, VideoRow};
 use vidreply_server::token::Scope;
 
 /// A completed (not yet processed) video of `conversation`; returns its id.
@@ -229,7 +230,7 @@ async fn a_video_past_its_retention_shows_a_410_expired_page() {
         mime_type: WEBM.into(),
         object_key: format!("videos/{id}/original.webm"),
         storage_upload_id: "local-x".into(),
-        status: status::OPEN.into(),
+        status: UploadStatus::Open,
         created_at: now - 40 * 86400,
         expires_at: now - 39 * 86400,
         poster_key: None,
@@ -247,7 +248,7 @@ async fn a_video_past_its_retention_shows_a_410_expired_page() {
         size: 10,
         duration_ms: Some(2000),
         created_at: now - 40 * 86400,
-        status: video_status::READY.into(),
+        status: VideoStatus::Ready,
         failure_code: None,
         failure_reason: None,
         poster_key: None,

@@ -8,14 +8,6 @@ pub const MAX_TELEMETRY_BATCH: usize = 100;
 /// The `assetId` of the documented examples.
 pub const EXAMPLE_ASSET_ID: &str = "0123456789abcdef0123456789abcdef";
 
-/// The event types the watch page reports.
-pub const TELEMETRY_TYPES: [&str; 4] = [
-    "VIDEO_START",
-    "VIDEO_PAUSE",
-    "VIDEO_PROGRESS",
-    "VIDEO_COMPLETION",
-];
-
 /// One watch-page event. `durationWatched` is the union of the media intervals
 /// actually played, so seeking ahead or replaying never inflates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +26,7 @@ pub struct TelemetryEvent {
     /// When the event happened, unix milliseconds (the viewer's clock).
     pub timestamp: u64,
     /// `VIDEO_START`, `VIDEO_PAUSE`, `VIDEO_PROGRESS` or `VIDEO_COMPLETION`.
+    // A string, not `vocab::TelemetryType`: the server checks it and names the field.
     #[serde(rename = "type")]
     #[cfg_attr(
         feature = "openapi",
@@ -53,6 +46,7 @@ pub struct TelemetryEvent {
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub duration_watched: f64,
     /// `in_progress` or `completed`.
+    // Checked by the server as a `vocab::CompletionStatus`.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(in_progress|completed)$"))]
     pub completion_status: String,
     /// For `VIDEO_PROGRESS`: the quartile reached, 25, 50 or 75.

@@ -35,7 +35,9 @@ pub struct TutorialAsset {
     pub asset_id: String,
     pub title: String,
     /// `processing`, `ready` (links can be signed) or `failed`.
-    pub status: String,
+    // The schema stays a string: the values are the doc line above.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: crate::vocab::VideoStatus,
     pub mime_type: String,
     /// Seconds, once processed.
     pub duration: Option<f64>,

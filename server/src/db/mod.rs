@@ -5,6 +5,7 @@
 //! parameters work in both), and both pass the shared suite in `tests/store_suite.rs`.
 
 mod migrations;
+mod rows;
 mod sql;
 mod sql_guard;
 mod sql_jobs;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::FromRow;
+use vidreply_core::vocab::{UploadStatus, VideoStatus, WebhookEvent};
 
 pub use sql::SqlStore;
 pub use tutorial::{AssetRow, SessionMark, SessionStep, TutorialSessionRow, TutorialStore};
@@ -33,22 +35,8 @@ pub async fn connect(url: &str) -> R<Db> {
     Ok(Arc::new(SqlStore::connect(url).await?))
 }
 
-/// Upload states: `open` → `completing` → `completed`, or `aborted`.
-pub mod status {
-    pub const OPEN: &str = "open";
-    pub const COMPLETING: &str = "completing";
-    pub const COMPLETED: &str = "completed";
-    pub const ABORTED: &str = "aborted";
-}
-
-/// Video states: `processing` → `ready`, or `failed` with a reason.
-pub mod video_status {
-    pub const PROCESSING: &str = "processing";
-    pub const READY: &str = "ready";
-    pub const FAILED: &str = "failed";
-}
-
-#[derive(Debug, Clone, PartialEq, FromRow)]
+/// Read by `db/rows.rs`: a status it does not know is a decode error.
+#[derive(Debug, Clone, PartialEq)]
 pub struct UploadRow {
     pub id: String,
     pub video_id: String,
@@ -57,7 +45,7 @@ pub struct UploadRow {
     pub mime_type: String,
     pub object_key: String,
     pub storage_upload_id: String,
-    pub status: String,
+    pub status: UploadStatus,
     /// Unix seconds.
     pub created_at: i64,
     pub expires_at: i64,
@@ -88,7 +76,8 @@ pub struct UploadQuota {
     pub undeclared_bytes: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, FromRow)]
+/// Read by `db/rows.rs`: a status it does not know is a decode error.
+#[derive(Debug, Clone, PartialEq)]
 pub struct VideoRow {
     pub id: String,
     pub upload_id: String,
@@ -101,7 +90,7 @@ pub struct VideoRow {
     pub duration_ms: Option<i64>,
     /// Unix seconds.
     pub created_at: i64,
-    pub status: String,
+    pub status: VideoStatus,
     pub failure_code: Option<String>,
     pub failure_reason: Option<String>,
     pub poster_key: Option<String>,
@@ -128,11 +117,11 @@ pub struct Processed {
 }
 
 /// A webhook event waiting in the outbox.
-#[derive(Debug, Clone, PartialEq, FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
     /// The `webhook-id`, stable across attempts and endpoints.
     pub id: String,
-    pub event_type: String,
+    pub event_type: WebhookEvent,
     pub payload: String,
     /// Unix milliseconds.
     pub created_at: i64,
@@ -148,11 +137,12 @@ pub mod lane {
     /// Both, in the order their workers start.
     pub const ALL: [i64; 2] = [CONVERSATION, TELEMETRY];
 
-    /// The lane of an event type.
-    pub fn of(event_type: &str) -> i64 {
-        match event_type {
-            "video.viewed" | "context.message" => TELEMETRY,
-            _ => CONVERSATION,
+    /// The lane of an event.
+    pub fn of(event: super::WebhookEvent) -> i64 {
+        use super::WebhookEvent::*;
+        match event {
+            VideoViewed | ContextMessage => TELEMETRY,
+            VideoReceived | AgentVideoSend => CONVERSATION,
         }
     }
 }
@@ -233,7 +223,7 @@ pub trait UploadStore {
     async fn insert_upload(&self, u: &UploadRow) -> R<()>;
     async fn upload(&self, id: &str) -> R<Option<UploadRow>>;
     /// Move an upload from one state to another; false if it was not in `from`.
-    async fn transition(&self, id: &str, from: &str, to: &str) -> R<bool>;
+    async fn transition(&self, id: &str, from: UploadStatus, to: UploadStatus) -> R<bool>;
     /// Uploads still `open` or `completing` that were created before `before_s`.
     async fn stale_uploads(&self, before_s: i64, limit: i64) -> R<Vec<UploadRow>>;
     /// Drop rows of aborted uploads created before `before_s`; returns how many.

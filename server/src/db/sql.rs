@@ -5,11 +5,11 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::sync::Once;
+use vidreply_core::vocab::{UploadStatus, VideoStatus};
 
 use super::migrations::{MIGRATIONS, for_backend};
 use super::{
     NewEvent, Processed, R, Store, TokenStore, UploadRow, UploadStore, VideoRow, VideoStore,
-    status, video_status,
 };
 
 #[derive(Clone)]
@@ -133,11 +133,11 @@ impl UploadStore for SqlStore {
             .await
     }
 
-    async fn transition(&self, id: &str, from: &str, to: &str) -> R<bool> {
+    async fn transition(&self, id: &str, from: UploadStatus, to: UploadStatus) -> R<bool> {
         let r = sqlx::query("UPDATE uploads SET status = $1 WHERE id = $2 AND status = $3")
-            .bind(to)
+            .bind(to.as_str())
             .bind(id)
-            .bind(from)
+            .bind(from.as_str())
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() == 1)
@@ -148,8 +148,8 @@ impl UploadStore for SqlStore {
             "SELECT * FROM uploads WHERE status IN ($1, $2) AND created_at < $3
              ORDER BY created_at LIMIT $4",
         )
-        .bind(status::OPEN)
-        .bind(status::COMPLETING)
+        .bind(UploadStatus::Open.as_str())
+        .bind(UploadStatus::Completing.as_str())
         .bind(before_s)
         .bind(limit)
         .fetch_all(&self.pool)
@@ -160,7 +160,7 @@ impl UploadStore for SqlStore {
         let r = sqlx::query("UPDATE uploads SET poster_key = $1 WHERE id = $2 AND status = $3")
             .bind(key)
             .bind(upload_id)
-            .bind(status::OPEN)
+            .bind(UploadStatus::Open.as_str())
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected() == 1)
@@ -179,7 +179,7 @@ impl UploadStore for SqlStore {
             "DELETE FROM uploads WHERE status = $1 AND created_at < $2
              AND id NOT IN (SELECT upload_id FROM videos)",
         )
-        .bind(status::ABORTED)
+        .bind(UploadStatus::Aborted.as_str())
         .bind(before_s)
         .execute(&self.pool)
         .await?;
@@ -198,7 +198,7 @@ impl VideoStore for SqlStore {
         let mut tx = self.pool.begin().await?;
         insert_video_row(&mut tx, v).await?;
         sqlx::query("UPDATE uploads SET status = $1 WHERE id = $2")
-            .bind(status::COMPLETED)
+            .bind(UploadStatus::Completed.as_str())
             .bind(&v.upload_id)
             .execute(&mut *tx)
             .await?;
@@ -232,7 +232,7 @@ impl VideoStore for SqlStore {
              poster_key = COALESCE($5, poster_key), failure_code = NULL, failure_reason = NULL
              WHERE id = $6",
         )
-        .bind(video_status::READY)
+        .bind(VideoStatus::Ready.as_str())
         .bind(p.duration_ms)
         .bind(&p.mp4_key)
         .bind(&p.hls_key)
@@ -250,7 +250,7 @@ impl VideoStore for SqlStore {
         sqlx::query(
             "UPDATE videos SET status = $1, failure_code = $2, failure_reason = $3 WHERE id = $4",
         )
-        .bind(video_status::FAILED)
+        .bind(VideoStatus::Failed.as_str())
         .bind(code)
         .bind(reason)
         .bind(id)
@@ -364,7 +364,7 @@ pub(super) fn bind_upload<'q>(
         .bind(&u.mime_type)
         .bind(&u.object_key)
         .bind(&u.storage_upload_id)
-        .bind(&u.status)
+        .bind(u.status.as_str())
         .bind(u.created_at)
         .bind(u.expires_at)
         .bind(&u.poster_key)
@@ -400,7 +400,7 @@ pub(super) async fn insert_video_row(conn: &mut sqlx::AnyConnection, v: &VideoRo
     .bind(v.size)
     .bind(v.duration_ms)
     .bind(v.created_at)
-    .bind(&v.status)
+    .bind(v.status.as_str())
     .bind(&v.failure_code)
     .bind(&v.failure_reason)
     .bind(&v.poster_key)

@@ -13,10 +13,10 @@ pub(super) async fn insert_event(tx: &mut sqlx::Transaction<'_, Any>, e: &NewEve
          VALUES ($1, $2, $3, 0, $4, $4, $5)",
     )
     .bind(&r.id)
-    .bind(&r.event_type)
+    .bind(r.event_type.as_str())
     .bind(&r.payload)
     .bind(r.created_at)
-    .bind(super::lane::of(&r.event_type))
+    .bind(super::lane::of(r.event_type))
     .execute(&mut **tx)
     .await?;
     for endpoint in &e.endpoints {

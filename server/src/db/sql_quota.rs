@@ -2,14 +2,19 @@
 //! checks the quotas in the same step, so two creates at once cannot both pass.
 
 use sqlx::{AnyPool, Executor};
+use vidreply_core::vocab::UploadStatus;
 
-use super::{R, SqlStore, Store, TokenUsage, UploadQuota, UploadRow, status};
+use super::{R, SqlStore, Store, TokenUsage, UploadQuota, UploadRow};
 
 /// Open uploads (`$1`: the token) and their bytes (`$2`: what an open upload
 /// without `declared_bytes` counts): completed uploads count their video's size,
 /// cancelled ones nothing. SUM is cast because PostgreSQL sums BIGINT as NUMERIC.
 fn usage_sql(token: &str, undeclared: &str) -> String {
-    let (open, completing, completed) = (status::OPEN, status::COMPLETING, status::COMPLETED);
+    let (open, completing, completed) = (
+        UploadStatus::Open,
+        UploadStatus::Completing,
+        UploadStatus::Completed,
+    );
     format!(
         "SELECT
            CAST(COALESCE(SUM(CASE WHEN u.status IN ('{open}', '{completing}') THEN 1 ELSE 0 END), 0)

@@ -1,6 +1,7 @@
 //! Telemetry capability of the SQL store: deduped events and first views.
 
 use async_trait::async_trait;
+use vidreply_core::vocab::TelemetryType;
 
 use super::{FirstView, R, SessionEngagement, SqlStore, Store, TelemetryRow, TelemetryStore};
 
@@ -85,7 +86,7 @@ impl TelemetryStore for SqlStore {
     /// Only verified sessions count: those the server served the video's media to.
     async fn engagement(&self, video_id: &str) -> R<Vec<SessionEngagement>> {
         let flag = |cond: &str| format!("CAST(MAX(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT)");
-        let done = "event_type = 'VIDEO_COMPLETION'";
+        let done = format!("event_type = '{}'", TelemetryType::Completion);
         let q = |n: u8| {
             flag(&format!(
                 "(quartile IS NOT NULL AND quartile >= {n}) OR {done}"
@@ -97,8 +98,8 @@ impl TelemetryStore for SqlStore {
              {} AS q25, {} AS q50, {} AS q75
              FROM telemetry_events WHERE video_id = $1 AND verified = 1
              GROUP BY session_id ORDER BY session_id",
-            flag("event_type = 'VIDEO_START'"),
-            flag(done),
+            flag(&format!("event_type = '{}'", TelemetryType::Start)),
+            flag(&done),
             q(25),
             q(50),
             q(75),

@@ -2,9 +2,10 @@
 
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
+use vidreply_core::vocab::UploadStatus;
 
 use super::tutorial::{AssetRow, SessionMark, SessionStep, TutorialSessionRow, TutorialStore};
-use super::{JobRow, R, SqlStore, UploadRow, VideoRow, status};
+use super::{JobRow, R, SqlStore, UploadRow, VideoRow};
 
 #[async_trait]
 impl TutorialStore for SqlStore {
@@ -34,7 +35,7 @@ impl TutorialStore for SqlStore {
         let mut tx = self.pool.begin().await?;
         // The upload is complete as it is stored; the asset is kept out of retention.
         let upload = UploadRow {
-            status: status::COMPLETED.into(),
+            status: UploadStatus::Completed,
             ..u.clone()
         };
         super::sql::insert_upload_row(&mut tx, &upload).await?;

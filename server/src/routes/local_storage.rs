@@ -1,17 +1,54 @@
-//! The local backend's own signed URLs: PUT part bytes, GET finished objects.
+//! A backend's own signed URLs (the local disk's): PUT part bytes, GET finished
+//! objects. Mounted with the backend's [`ServesOwnUrls`] when it has one; with
+//! another backend these paths answer that local storage is not enabled.
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, put};
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::clock::unix_now_ms;
-use crate::state::AppState;
-use crate::storage::local::{UrlRefusal, WritePartError};
-use crate::storage::{LocalStore, StorageError};
+use crate::storage::{ServesOwnUrls, StorageError, UrlRefusal, WritePartError};
+
+/// What the handlers share: the backend that answers its URLs, and the part size.
+#[derive(Clone)]
+struct Served {
+    store: Arc<dyn ServesOwnUrls>,
+    part_size: u64,
+}
+
+/// The handlers for `PUT /storage/parts/{upload}/{part}` and
+/// `GET /storage/objects/{*key}`: the backend's when it serves its own URLs.
+pub fn handlers<S: Clone + Send + Sync + 'static>(
+    own: Option<Arc<dyn ServesOwnUrls>>,
+    part_size: u64,
+) -> (MethodRouter<S>, MethodRouter<S>) {
+    match own {
+        Some(store) => {
+            let served = Served { store, part_size };
+            (
+                put(put_part).with_state(served.clone()),
+                get(get_object).with_state(served),
+            )
+        }
+        None => (put(not_enabled), get(not_enabled)),
+    }
+}
+
+async fn not_enabled() -> Response {
+    s3_error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        "Local storage is not enabled.",
+    )
+}
 
 #[derive(Deserialize)]
 pub struct Signature {
@@ -42,16 +79,6 @@ fn refused(r: UrlRefusal) -> Response {
     }
 }
 
-fn local(state: &AppState) -> Result<&LocalStore, Box<Response>> {
-    state.local.as_deref().ok_or_else(|| {
-        Box::new(s3_error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            "Local storage is not enabled.",
-        ))
-    })
-}
-
 fn signature(q: &Signature) -> Result<(u64, &str), Box<Response>> {
     match (q.expires, q.signature.as_deref()) {
         (Some(e), Some(s)) => Ok((e, s)),
@@ -63,16 +90,13 @@ fn signature(q: &Signature) -> Result<(u64, &str), Box<Response>> {
     }
 }
 
-/// The local store, if the URL's signature and expiry hold for `check`.
-fn authorize<'a>(
-    state: &'a AppState,
+/// Whether the URL's signature and expiry hold for `check`.
+fn authorize(
     q: &Signature,
-    check: impl FnOnce(&LocalStore, u64, &str) -> Result<(), UrlRefusal>,
-) -> Result<&'a LocalStore, Box<Response>> {
-    let store = local(state)?;
+    check: impl FnOnce(u64, &str) -> Result<(), UrlRefusal>,
+) -> Result<(), Box<Response>> {
     let (expires, sig) = signature(q)?;
-    check(store, expires, sig).map_err(|r| Box::new(refused(r)))?;
-    Ok(store)
+    check(expires, sig).map_err(|r| Box::new(refused(r)))
 }
 
 fn parse_md5(v: &HeaderValue) -> Option<[u8; 16]> {
@@ -83,8 +107,8 @@ fn parse_md5(v: &HeaderValue) -> Option<[u8; 16]> {
     bytes.try_into().ok()
 }
 
-pub async fn put_part(
-    State(state): State<AppState>,
+async fn put_part(
+    State(served): State<Served>,
     Path((upload, part)): Path<(String, u32)>,
     Query(q): Query<Signature>,
     headers: HeaderMap,
@@ -94,12 +118,12 @@ pub async fn put_part(
         let msg = "The URL is missing its size; ask for a new part URL.";
         return s3_error(StatusCode::FORBIDDEN, "AccessDenied", msg);
     };
-    let store = match authorize(&state, &q, |s, exp, sig| {
-        s.verify_part_url(&upload, part, size, exp, sig, unix_now_ms())
+    let store = &served.store;
+    if let Err(r) = authorize(&q, |exp, sig| {
+        store.verify_part_url(&upload, part, size, exp, sig, unix_now_ms())
     }) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
+        return *r;
+    }
     let content_md5 = match headers.get("content-md5").map(parse_md5) {
         None => None,
         Some(Some(d)) => Some(d),
@@ -112,8 +136,8 @@ pub async fn put_part(
         .write_part(
             &upload,
             part,
-            body.into_data_stream(),
-            size.min(state.settings.part_size),
+            body.into_data_stream().map_err(|e| e.to_string()).boxed(),
+            size.min(served.part_size),
             content_md5,
         )
         .await
@@ -157,18 +181,18 @@ pub async fn put_part(
     }
 }
 
-pub async fn get_object(
-    State(state): State<AppState>,
+async fn get_object(
+    State(served): State<Served>,
     Path(key): Path<String>,
     Query(q): Query<Signature>,
     req: Request,
 ) -> Response {
-    let store = match authorize(&state, &q, |s, exp, sig| {
-        s.verify_get_url(&key, exp, sig, unix_now_ms())
+    let store = &served.store;
+    if let Err(r) = authorize(&q, |exp, sig| {
+        store.verify_get_url(&key, exp, sig, unix_now_ms())
     }) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
+        return *r;
+    }
     let Ok(path) = store.object_path(&key) else {
         return s3_error(
             StatusCode::NOT_FOUND,
@@ -184,7 +208,7 @@ pub async fn get_object(
 
 /// Middleware for part PUTs: a body longer than the part size (by its
 /// Content-Length) is refused before a byte is read, naming the limit. A body of
-/// unknown length is cut off at the part size by [`put_part`] itself.
+/// unknown length is cut off at the part size by `put_part` itself.
 pub async fn part_body_limit(
     State(limit): State<u64>,
     req: Request,

@@ -19,7 +19,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
@@ -94,7 +93,9 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(s.request_timeout_seconds),
             limits::api_timeout,
         ));
-    let put_part = put(local_storage::put_part)
+    let (put_part, get_object) =
+        local_storage::handlers(state.store.clone().own_urls(), s.part_size);
+    let put_part = put_part
         .layer(DefaultBodyLimit::disable())
         .layer(from_fn_with_state(
             s.part_size,
@@ -114,7 +115,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .nest("/api/v1", api)
         .route("/storage/parts/{upload}/{part}", put_part)
-        .route("/storage/objects/{*key}", get(local_storage::get_object))
+        .route("/storage/objects/{*key}", get_object)
         .merge(public_routes())
         .route_layer(from_fn(metrics::tag_route))
         .fallback_service(spa)

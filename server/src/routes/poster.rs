@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use vidreply_core::vocab::UploadStatus;
 
 use super::openapi::{
     BadInput, Conflict, Forbidden, NotFound, TooLarge, Unauthenticated, UnsupportedMediaType,
@@ -77,8 +78,8 @@ pub async fn put(
                 .into(),
         )
     };
-    match upload.status.as_str() {
-        crate::db::status::COMPLETING | crate::db::status::COMPLETED => return Err(closed()),
+    match upload.status {
+        UploadStatus::Completing | UploadStatus::Completed => return Err(closed()),
         _ => super::uploads::ensure_open(&upload)?,
     }
     let work_error = |e: std::io::Error| ApiError::Internal(format!("work folder: {e}"));
@@ -95,7 +96,7 @@ pub async fn put(
         // (the cancel may have cleared the prefix before it landed). Completed: the
         // key is the video's own poster, which processing makes when none came.
         let gone = state.db.upload(&upload.id).await?;
-        if gone.is_none_or(|u| u.status == crate::db::status::ABORTED) {
+        if gone.is_none_or(|u| u.status == UploadStatus::Aborted) {
             state.store.delete(&key).await?;
         }
         return Err(closed());

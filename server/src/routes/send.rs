@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use vidreply_core::protocol::{AgentVideoSend, SendVideoRequest};
+use vidreply_core::vocab::WebhookEvent;
 
 use super::check_id;
 use super::openapi::{
@@ -174,7 +175,7 @@ pub async fn send(
         ApiError::Conflict("No webhook endpoint is configured to carry the message.".into())
     })?;
     spend_send_quota(&state, who.as_ref(), &video.id).await?;
-    outbox.emit("agent.video.send", &payload).await?;
+    outbox.emit(WebhookEvent::AgentVideoSend, &payload).await?;
     tracing::info!(video_id = %video.id, channel = %payload.target_channel, "agent.video.send queued");
     Ok((StatusCode::ACCEPTED, Json(payload)))
 }

@@ -9,9 +9,10 @@ use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use vidreply_core::protocol::{
-    Engagement, MAX_TELEMETRY_BATCH, StoredTelemetryEvent, TELEMETRY_TYPES, TelemetryAccepted,
-    TelemetryBatch, TelemetryEvent, VideoViewed,
+    Engagement, MAX_TELEMETRY_BATCH, StoredTelemetryEvent, TelemetryAccepted, TelemetryBatch,
+    TelemetryEvent, VideoViewed,
 };
+use vidreply_core::vocab::{CompletionStatus, TelemetryType, WebhookEvent};
 
 use super::check_id;
 use super::openapi::UnsupportedMediaType;
@@ -122,7 +123,7 @@ pub async fn report(
         }
         // A tutorial asset's start is announced as its session's `context.message`.
         if verified
-            && e.event_type == "VIDEO_START"
+            && TelemetryType::Start == e.event_type.as_str()
             && !tutorial.is_asset(&state, &video.id).await?
             && !views
                 .iter()
@@ -142,7 +143,7 @@ pub async fn report(
                 event: state
                     .outbox
                     .as_ref()
-                    .map(|o| o.event("video.viewed", &payload)),
+                    .map(|o| o.event(WebhookEvent::VideoViewed, &payload)),
             });
         }
         rows.push(TelemetryRow {
@@ -225,9 +226,10 @@ async fn check_event(
 ) -> Result<VideoRow, ApiError> {
     let f = |name: &str| format!("events[{i}].{name}");
     check_id(&f("eventId"), &e.event_id, 128)?;
-    if !TELEMETRY_TYPES.contains(&e.event_type.as_str()) {
+    if e.event_type.parse::<TelemetryType>().is_err() {
         let field = f("type");
-        let msg = format!("{field} must be one of {}.", TELEMETRY_TYPES.join(", "));
+        let types: Vec<_> = TelemetryType::ALL.iter().map(|t| t.as_str()).collect();
+        let msg = format!("{field} must be one of {}.", types.join(", "));
         return Err(ApiError::field(field, msg));
     }
     if !(EARLIEST_MS..=now + DAY_MS).contains(&e.timestamp) {
@@ -263,12 +265,12 @@ async fn check_event(
         let msg = format!("{field} must be between 0 and the video's length in seconds.");
         return Err(ApiError::field(field, msg));
     }
-    if !matches!(e.completion_status.as_str(), "in_progress" | "completed") {
+    if e.completion_status.parse::<CompletionStatus>().is_err() {
         let field = f("completionStatus");
         let msg = format!("{field} must be in_progress or completed.");
         return Err(ApiError::field(field, msg));
     }
-    let progress = e.event_type == "VIDEO_PROGRESS";
+    let progress = TelemetryType::Progress == e.event_type.as_str();
     match e.quartile {
         Some(25 | 50 | 75) if progress => {}
         None if !progress => {}

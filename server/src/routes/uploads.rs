@@ -10,13 +10,14 @@ use vidreply_core::protocol::{
     CompleteUploadRequest, CreateUploadRequest, ListPartsResponse, MAX_PARTS, SignPartsRequest,
     SignPartsResponse, SignedPart, UploadSession, Video,
 };
+use vidreply_core::vocab::UploadStatus;
 
 use super::openapi::{
     BadInput, Conflict, Forbidden, NotFound, QuotaExceeded, StorageUnavailable, TooLarge,
     Unauthenticated, Unprocessable, UnsupportedMediaType,
 };
 use crate::clock::{unix_now, unix_now_ms};
-use crate::db::{UploadRow, status};
+use crate::db::UploadRow;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Bearer};
 use crate::state::AppState;
@@ -94,7 +95,7 @@ pub async fn create(
         mime_type: req.mime_type,
         object_key: key,
         storage_upload_id,
-        status: status::OPEN.into(),
+        status: UploadStatus::Open,
         created_at: now,
         expires_at: now + s.upload_ttl_seconds as i64,
         poster_key: None,
@@ -144,15 +145,17 @@ pub(super) async fn owned_upload(
 
 /// An upload that still accepts parts.
 pub(super) fn ensure_open(upload: &UploadRow) -> Result<(), ApiError> {
-    match upload.status.as_str() {
-        status::OPEN | status::COMPLETING if upload.expires_at >= unix_now() as i64 => Ok(()),
-        status::OPEN | status::COMPLETING => Err(ApiError::NotFound(
+    match upload.status {
+        UploadStatus::Open | UploadStatus::Completing if upload.expires_at >= unix_now() as i64 => {
+            Ok(())
+        }
+        UploadStatus::Open | UploadStatus::Completing => Err(ApiError::NotFound(
             "This upload has expired. Your recording is kept; send it again.".into(),
         )),
-        status::COMPLETED => Err(ApiError::Conflict(
+        UploadStatus::Completed => Err(ApiError::Conflict(
             "This upload is already complete.".into(),
         )),
-        _ => Err(ApiError::NotFound("This upload was cancelled.".into())),
+        UploadStatus::Aborted => Err(ApiError::NotFound("This upload was cancelled.".into())),
     }
 }
 
@@ -304,16 +307,16 @@ pub async fn abort(
 ) -> Result<StatusCode, ApiError> {
     let claims = state.verify_token(&token, Scope::Record).await?;
     let upload = owned_upload(&state, &claims, &id).await?;
-    if upload.status == status::COMPLETED {
+    if upload.status == UploadStatus::Completed {
         return Err(ApiError::Conflict(
             "This upload is already complete.".into(),
         ));
     }
     if !state
         .db
-        .transition(&upload.id, status::OPEN, status::ABORTED)
+        .transition(&upload.id, UploadStatus::Open, UploadStatus::Aborted)
         .await?
-        && upload.status != status::ABORTED
+        && upload.status != UploadStatus::Aborted
     {
         return Err(ApiError::Conflict("This upload is being completed.".into()));
     }

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use vidreply_core::protocol::{WATCH_META, WatchPage};
+use vidreply_core::vocab::VideoStatus;
 
 pub use super::watch_pages::{Unavailable, unavailable_page};
 
@@ -26,7 +27,7 @@ pub fn unavailable(video: &VideoRow, now_s: i64) -> Option<Unavailable> {
         Some(Unavailable::Revoked)
     } else if video.retention_expires_at.is_some_and(|t| t <= now_s) {
         Some(Unavailable::Expired)
-    } else if video.status == crate::db::video_status::FAILED {
+    } else if video.status == VideoStatus::Failed {
         // Failed or refused (too long, not a browser's codec): its original, which
         // never passed processing, is not served to anyone.
         Some(Unavailable::Unplayable)

@@ -8,15 +8,17 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-use futures_util::{Stream, StreamExt};
-use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
-use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use url::Url;
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
 
-use super::{ObjectStore, StorageError, dedupe_parts, etag_eq};
+use super::{
+    Backend, MultipartStore, ObjectStore, ServesOwnUrls, StorageError, dedupe_parts, etag_eq,
+};
+
+#[path = "local_urls.rs"]
+mod urls;
 
 pub struct LocalStore {
     root: PathBuf,
@@ -30,14 +32,6 @@ impl std::fmt::Debug for LocalStore {
             .field("root", &self.root)
             .finish_non_exhaustive()
     }
-}
-
-/// Why a local signed URL was refused.
-#[derive(Debug, PartialEq, Eq)]
-pub enum UrlRefusal {
-    /// Worded as S3 words it, so the uploader re-signs.
-    Expired,
-    BadSignature,
 }
 
 fn io(e: std::io::Error) -> StorageError {
@@ -63,143 +57,15 @@ impl LocalStore {
         Self { root, base, secret }
     }
 
-    fn mac(&self, msg: &str) -> String {
-        let mut m = Hmac::<Sha256>::new_from_slice(&self.secret).expect("any key length");
-        m.update(msg.as_bytes());
-        hex::encode(m.finalize().into_bytes())
-    }
-
-    fn signed(&self, path: &str, msg: &str, ttl: Duration) -> String {
-        let expires = crate::clock::unix_now_ms() + ttl.as_millis() as u64;
-        let sig = self.mac(&format!("{msg}\n{expires}"));
-        let mut url = self.base.join(path).expect("relative path joins");
-        url.query_pairs_mut()
-            .append_pair("expires", &expires.to_string())
-            .append_pair("signature", &sig);
-        url.into()
-    }
-
-    fn check(&self, msg: &str, expires: u64, sig: &str, now_ms: u64) -> Result<(), UrlRefusal> {
-        let want = self.mac(&format!("{msg}\n{expires}"));
-        if !crate::secrets::ct_eq(want.as_bytes(), sig.as_bytes()) {
-            return Err(UrlRefusal::BadSignature);
-        }
-        if expires < now_ms {
-            return Err(UrlRefusal::Expired);
-        }
-        Ok(())
-    }
-
-    /// Check a part URL; `size` is the most bytes it was signed for.
-    pub fn verify_part_url(
-        &self,
-        upload: &str,
-        part: u32,
-        size: u64,
-        expires: u64,
-        sig: &str,
-        now_ms: u64,
-    ) -> Result<(), UrlRefusal> {
-        self.check(
-            &format!("PUT\n{upload}\n{part}\n{size}"),
-            expires,
-            sig,
-            now_ms,
-        )
-    }
-
-    pub fn verify_get_url(
-        &self,
-        key: &str,
-        expires: u64,
-        sig: &str,
-        now_ms: u64,
-    ) -> Result<(), UrlRefusal> {
-        self.check(&format!("GET\n{key}"), expires, sig, now_ms)
-    }
-
     fn upload_dir(&self, upload_id: &str) -> Result<PathBuf, StorageError> {
         let rel = safe_rel(upload_id).ok_or(StorageError::NoSuchUpload)?;
         Ok(self.root.join("multipart").join(rel))
     }
 
-    pub fn object_path(&self, key: &str) -> Result<PathBuf, StorageError> {
+    fn object_file(&self, key: &str) -> Result<PathBuf, StorageError> {
         let rel = safe_rel(key).ok_or(StorageError::NoSuchObject)?;
         Ok(self.root.join("objects").join(rel))
     }
-
-    /// Store one part from a byte stream; a retried part replaces the earlier one.
-    /// Returns the quoted ETag (MD5, as S3 computes it for parts).
-    pub async fn write_part<S, E>(
-        &self,
-        upload_id: &str,
-        part: u32,
-        mut body: S,
-        max_len: u64,
-        content_md5: Option<[u8; 16]>,
-    ) -> Result<String, WritePartError>
-    where
-        S: Stream<Item = Result<bytes::Bytes, E>> + Unpin,
-        E: std::fmt::Display,
-    {
-        let dir = self.upload_dir(upload_id)?;
-        if !tokio::fs::try_exists(&dir).await.map_err(io)? {
-            return Err(StorageError::NoSuchUpload.into());
-        }
-        let tmp = dir.join(format!("{part:05}.{}.tmp", uuid::Uuid::new_v4()));
-        let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;
-        let mut md5 = Md5::new();
-        let mut len = 0u64;
-        let result: Result<(), WritePartError> = async {
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| WritePartError::Body(e.to_string()))?;
-                len += chunk.len() as u64;
-                if len > max_len {
-                    return Err(WritePartError::TooLarge);
-                }
-                md5.update(&chunk);
-                file.write_all(&chunk).await.map_err(io)?;
-            }
-            file.sync_all().await.map_err(io)?;
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e);
-        }
-        let digest: [u8; 16] = md5.finalize().into();
-        // Like S3: a part whose bytes do not match its Content-MD5 is refused, not stored.
-        if content_md5.is_some_and(|want| want != digest) {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(WritePartError::BadDigest);
-        }
-        let etag = format!("\"{}\"", hex::encode(digest));
-        // Bytes first, then their ETag: a complete racing a retried part can then
-        // only see new bytes with the old ETag (a retryable mismatch), never the
-        // old bytes passing as the new ones.
-        let etag_tmp = tmp.with_extension("etag-tmp");
-        tokio::fs::write(&etag_tmp, &etag).await.map_err(io)?;
-        tokio::fs::rename(&tmp, dir.join(format!("{part:05}")))
-            .await
-            .map_err(io)?;
-        tokio::fs::rename(&etag_tmp, dir.join(format!("{part:05}.etag")))
-            .await
-            .map_err(io)?;
-        Ok(etag)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WritePartError {
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    #[error("the part is larger than the part size")]
-    TooLarge,
-    #[error("the upload was interrupted: {0}")]
-    Body(String),
-    #[error("the part's bytes do not match its Content-MD5")]
-    BadDigest,
 }
 
 /// Concatenate the parts into `out`. Like S3, each part must hold the bytes its
@@ -232,17 +98,13 @@ async fn assemble(dir: &Path, out: &Path, parts: &[CompletedPart]) -> Result<(),
 }
 
 #[async_trait::async_trait]
-impl ObjectStore for LocalStore {
-    fn name(&self) -> &'static str {
-        "local"
-    }
-
+impl MultipartStore for LocalStore {
     async fn create_multipart(
         &self,
         key: &str,
         _content_type: &str,
     ) -> Result<String, StorageError> {
-        self.object_path(key)?;
+        self.object_file(key)?;
         let id = uuid::Uuid::new_v4().to_string();
         let dir = self.upload_dir(&id)?;
         tokio::fs::create_dir_all(&dir).await.map_err(io)?;
@@ -295,7 +157,7 @@ impl ObjectStore for LocalStore {
         parts: &[CompletedPart],
     ) -> Result<(), StorageError> {
         let dir = self.upload_dir(upload_id)?;
-        let dest = self.object_path(key)?;
+        let dest = self.object_file(key)?;
         if !tokio::fs::try_exists(&dir).await.map_err(io)? {
             return Err(StorageError::NoSuchUpload);
         }
@@ -320,9 +182,12 @@ impl ObjectStore for LocalStore {
             _ => Ok(()),
         }
     }
+}
 
+#[async_trait::async_trait]
+impl ObjectStore for LocalStore {
     async fn read_head(&self, key: &str, len: usize) -> Result<Vec<u8>, StorageError> {
-        let path = self.object_path(key)?;
+        let path = self.object_file(key)?;
         let f = tokio::fs::File::open(&path)
             .await
             .map_err(|_| StorageError::NoSuchObject)?;
@@ -340,7 +205,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        let path = self.object_path(key)?;
+        let path = self.object_file(key)?;
         match tokio::fs::remove_file(&path).await {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
             _ => {}
@@ -358,7 +223,7 @@ impl ObjectStore for LocalStore {
     }
 
     async fn download(&self, key: &str, dest: &Path) -> Result<u64, StorageError> {
-        match tokio::fs::copy(self.object_path(key)?, dest).await {
+        match tokio::fs::copy(self.object_file(key)?, dest).await {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::NoSuchObject),
             r => r.map_err(io),
         }
@@ -370,7 +235,7 @@ impl ObjectStore for LocalStore {
         src: &Path,
         _content_type: &str,
     ) -> Result<(), StorageError> {
-        let dest = self.object_path(key)?;
+        let dest = self.object_file(key)?;
         if let Some(dir) = dest.parent() {
             tokio::fs::create_dir_all(dir).await.map_err(io)?;
         }
@@ -411,6 +276,17 @@ impl ObjectStore for LocalStore {
         }
         keys.sort();
         Ok(keys)
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for LocalStore {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn own_urls(self: std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn ServesOwnUrls>> {
+        Some(self)
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

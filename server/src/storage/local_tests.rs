@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::secrets::Purpose;
+use crate::storage::UrlRefusal;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 

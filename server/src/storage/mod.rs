@@ -1,18 +1,25 @@
-//! Video storage: one small trait, a local-disk and an S3 implementation.
+//! Video storage: small capabilities, each backend a [`Backend`] composed of them,
+//! as tusd composes its stores: [`MultipartStore`] (the browser's uploads),
+//! [`ObjectStore`] (whole objects, for processing, retention and readers) and,
+//! for the local backend only, [`ServesOwnUrls`] (this server answers the URLs it
+//! signs). A local-disk and an S3 implementation.
 //!
 //! The browser never learns which backend it talks to: it always PUTs part bytes
 //! to URLs the server signed, and reads back an `ETag`.
 
 pub mod local;
+mod own_urls;
 mod s3;
 mod s3_files;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
 
 pub use local::LocalStore;
+pub use own_urls::{PartBody, ServesOwnUrls, UrlRefusal, WritePartError};
 pub use s3::{S3Config, S3Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,24 +34,9 @@ pub enum StorageError {
     Unavailable(String),
 }
 
-impl From<StorageError> for crate::error::ApiError {
-    fn from(e: StorageError) -> Self {
-        use crate::error::ApiError;
-        match e {
-            StorageError::NoSuchUpload => {
-                ApiError::NotFound("The upload no longer exists in storage.".into())
-            }
-            StorageError::NoSuchObject => ApiError::NotFound("The video no longer exists.".into()),
-            StorageError::Rejected(m) => ApiError::StorageRejected(m),
-            StorageError::Unavailable(m) => ApiError::Storage(m),
-        }
-    }
-}
-
-/// The multipart-upload capability every backend provides.
+/// Multipart uploads: the browser PUTs part bytes to URLs signed here.
 #[async_trait::async_trait]
-pub trait ObjectStore: Send + Sync + std::fmt::Debug {
-    fn name(&self) -> &'static str;
+pub trait MultipartStore: Send + Sync + std::fmt::Debug {
     /// Start a multipart upload for `key`; returns the backend's upload id.
     async fn create_multipart(&self, key: &str, content_type: &str)
     -> Result<String, StorageError>;
@@ -66,6 +58,11 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         parts: &[CompletedPart],
     ) -> Result<(), StorageError>;
     async fn abort(&self, key: &str, upload_id: &str) -> Result<(), StorageError>;
+}
+
+/// Whole objects: read, sign, copy in and out, list and delete.
+#[async_trait::async_trait]
+pub trait ObjectStore: Send + Sync + std::fmt::Debug {
     /// The first `len` bytes of an object (to check magic bytes).
     async fn read_head(&self, key: &str, len: usize) -> Result<Vec<u8>, StorageError>;
     /// A URL to GET the object, valid for `ttl`. Never shown to people.
@@ -91,8 +88,20 @@ pub trait ObjectStore: Send + Sync + std::fmt::Debug {
         }
         Ok(keys.len())
     }
+}
+
+/// A configured backend: both capabilities every backend has, its name, a
+/// readiness probe, and the capabilities only some backends have.
+#[async_trait::async_trait]
+pub trait Backend: MultipartStore + ObjectStore {
+    fn name(&self) -> &'static str;
     /// Readiness: the backend answers and can be written to.
     async fn ping(&self) -> Result<(), StorageError>;
+    /// The backend's own URL server, when its signed URLs point at this server
+    /// (the router then mounts its routes); `None` when another server answers them.
+    fn own_urls(self: Arc<Self>) -> Option<Arc<dyn ServesOwnUrls>> {
+        None
+    }
 }
 
 /// Keep one entry per part number: the last one given. SeaweedFS lists every upload

@@ -10,7 +10,7 @@ use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use url::Url;
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
 
-use super::{ObjectStore, StorageError, dedupe_parts};
+use super::{Backend, MultipartStore, ObjectStore, StorageError, dedupe_parts};
 
 /// Lifetime of the URLs the server signs for its own calls to S3.
 pub(super) const SERVER_CALL_TTL: Duration = Duration::from_secs(60);
@@ -144,11 +144,7 @@ impl S3Store {
 }
 
 #[async_trait::async_trait]
-impl ObjectStore for S3Store {
-    fn name(&self) -> &'static str {
-        "s3"
-    }
-
+impl MultipartStore for S3Store {
     async fn create_multipart(
         &self,
         key: &str,
@@ -249,7 +245,10 @@ impl ObjectStore for S3Store {
             Err(e) => Err(e),
         }
     }
+}
 
+#[async_trait::async_trait]
+impl ObjectStore for S3Store {
     async fn read_head(&self, key: &str, len: usize) -> Result<Vec<u8>, StorageError> {
         let url = GetObject::new(&self.bucket, Some(&self.creds), key).sign(SERVER_CALL_TTL);
         let range = format!("bytes=0-{}", len.saturating_sub(1));
@@ -299,6 +298,13 @@ impl ObjectStore for S3Store {
 
     async fn list_keys(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
         self.keys_under(prefix).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for S3Store {
+    fn name(&self) -> &'static str {
+        "s3"
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 use url::Url;
-use vidreply_server::storage::{ObjectStore, S3Config, S3Store, StorageError};
+use vidreply_server::storage::{MultipartStore, S3Config, S3Store, StorageError};
 
 /// How long SeaweedFS may take to answer S3 requests for the bucket.
 const READY_WITHIN: Duration = Duration::from_secs(60);

@@ -1,18 +1,19 @@
-//! The storage contract, written once and run against every `ObjectStore`.
+//! The storage contract, written once and run against every `Backend`.
 //!
 //! Only the two things a backend cannot do through the trait differ: how part
 //! bytes arrive (the browser PUTs to the signed URL; for the local backend that
-//! URL points at the HTTP server, so bytes go through `LocalStore::write_part`)
+//! URL points at the HTTP server, so bytes go through `ServesOwnUrls::write_part`)
 //! and how a finished object is read back (S3: a presigned GET; local: the file).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use sha2::Sha256;
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
-use vidreply_server::storage::{LocalStore, ObjectStore, StorageError};
+use vidreply_server::storage::{Backend, LocalStore, ServesOwnUrls, StorageError, WritePartError};
 
 /// S3's smallest part but the last; SeaweedFS enforces it too.
 pub const MIB5: usize = 5 * 1024 * 1024;
@@ -31,10 +32,10 @@ pub enum Io<'a> {
 }
 
 impl Io<'_> {
-    /// Store one part the way the browser would; returns the ETag storage answered.
+    /// Backend one part the way the browser would; returns the ETag storage answered.
     pub async fn put_part(
         &self,
-        store: &dyn ObjectStore,
+        store: &dyn Backend,
         key: &str,
         upload: &str,
         n: u32,
@@ -42,9 +43,7 @@ impl Io<'_> {
     ) -> String {
         match self {
             Io::Local { store, .. } => {
-                let body = futures_util::stream::iter([Ok::<_, std::io::Error>(
-                    Bytes::copy_from_slice(bytes),
-                )]);
+                let body = futures_util::stream::iter([Ok(Bytes::copy_from_slice(bytes))]).boxed();
                 store
                     .write_part(upload, n, body, u64::MAX, None)
                     .await
@@ -77,7 +76,7 @@ impl Io<'_> {
     }
 
     /// The whole stored object.
-    pub async fn read_object(&self, store: &dyn ObjectStore, key: &str) -> Vec<u8> {
+    pub async fn read_object(&self, store: &dyn Backend, key: &str) -> Vec<u8> {
         match self {
             Io::Local { root, .. } => std::fs::read(root.join("objects").join(key))
                 .unwrap_or_else(|e| panic!("local object {key}: {e}")),
@@ -95,7 +94,7 @@ impl Io<'_> {
 }
 
 /// Every case, in order, on fresh keys.
-pub async fn run(store: &dyn ObjectStore, io: &Io<'_>) {
+pub async fn run(store: &dyn Backend, io: &Io<'_>) {
     let t = std::time::Instant::now();
     multipart_round_trip(store, io).await;
     abort_ends_the_upload(store, io).await;
@@ -151,8 +150,8 @@ pub fn md5_etag(bytes: &[u8]) -> String {
     format!("\"{}\"", hex::encode(Md5::digest(bytes)))
 }
 
-/// Store a part through `io` and check the ETag storage answered.
-async fn put(io: &Io<'_>, store: &dyn ObjectStore, key: &str, id: &str, n: u32, b: &Blob) {
+/// Backend a part through `io` and check the ETag storage answered.
+async fn put(io: &Io<'_>, store: &dyn Backend, key: &str, id: &str, n: u32, b: &Blob) {
     let etag = io.put_part(store, key, id, n, &b.bytes).await;
     assert_eq!(
         etag,
@@ -184,7 +183,7 @@ fn assert_no_such_upload<T: std::fmt::Debug>(r: Result<T, StorageError>, what: &
 }
 
 /// Cases 1, 2, 3 and 5: upload, retry a part, complete, read back, delete.
-pub async fn multipart_round_trip(store: &dyn ObjectStore, io: &Io<'_>) {
+pub async fn multipart_round_trip(store: &dyn Backend, io: &Io<'_>) {
     let name = store.name();
     let key = new_key();
     let id = store.create_multipart(&key, WEBM).await.expect("create");
@@ -268,7 +267,7 @@ pub async fn multipart_round_trip(store: &dyn ObjectStore, io: &Io<'_>) {
 }
 
 /// Case 4: abort ends the upload on both backends the same way.
-pub async fn abort_ends_the_upload(store: &dyn ObjectStore, io: &Io<'_>) {
+pub async fn abort_ends_the_upload(store: &dyn Backend, io: &Io<'_>) {
     let name = store.name();
     let key = new_key();
     let id = store.create_multipart(&key, WEBM).await.expect("create");
@@ -299,7 +298,7 @@ pub async fn abort_ends_the_upload(store: &dyn ObjectStore, io: &Io<'_>) {
 
 /// Case 6: listing terminates and returns every part once, ascending, even when
 /// the backend answers in pages.
-pub async fn list_parts_pages_through_every_part(store: &dyn ObjectStore, io: &Io<'_>, n: u32) {
+pub async fn list_parts_pages_through_every_part(store: &dyn Backend, io: &Io<'_>, n: u32) {
     let name = store.name();
     let key = new_key();
     let id = store.create_multipart(&key, WEBM).await.expect("create");
@@ -328,7 +327,7 @@ pub async fn list_parts_pages_through_every_part(store: &dyn ObjectStore, io: &I
 /// A part URL is signed for a size: a longer body is refused and nothing is
 /// stored (S3 signs the `Content-Length`; the local backend signs the size and
 /// stops reading past it), so a browser cannot fill storage through one URL.
-pub async fn a_part_url_holds_no_more_than_its_signed_size(store: &dyn ObjectStore, io: &Io<'_>) {
+pub async fn a_part_url_holds_no_more_than_its_signed_size(store: &dyn Backend, io: &Io<'_>) {
     let name = store.name();
     let key = new_key();
     let id = store.create_multipart(&key, WEBM).await.expect("create");
@@ -336,17 +335,10 @@ pub async fn a_part_url_holds_no_more_than_its_signed_size(store: &dyn ObjectSto
     let too_long = Blob::new(signed_for as usize + 1, 7);
     match io {
         Io::Local { store: local, .. } => {
-            let body = futures_util::stream::iter([Ok::<_, std::io::Error>(
-                Bytes::copy_from_slice(&too_long.bytes),
-            )]);
+            let body =
+                futures_util::stream::iter([Ok(Bytes::copy_from_slice(&too_long.bytes))]).boxed();
             let r = local.write_part(&id, 1, body, signed_for, None).await;
-            assert!(
-                matches!(
-                    r,
-                    Err(vidreply_server::storage::local::WritePartError::TooLarge)
-                ),
-                "{name}: {r:?}"
-            );
+            assert!(matches!(r, Err(WritePartError::TooLarge)), "{name}: {r:?}");
         }
         Io::S3 { http } => {
             let url = store.sign_part(&key, &id, 1, signed_for, TTL);
@@ -379,7 +371,7 @@ pub async fn a_part_url_holds_no_more_than_its_signed_size(store: &dyn ObjectSto
 }
 
 /// Made-up ids: an upload storage never issued, an object never stored.
-pub async fn unknown_ids_are_named(store: &dyn ObjectStore) {
+pub async fn unknown_ids_are_named(store: &dyn Backend) {
     let name = store.name();
     let key = new_key();
     let id = uuid::Uuid::new_v4().to_string();

@@ -6,7 +6,8 @@ mod quota;
 mod telemetry;
 mod tutorial;
 
-use vidreply_server::db::{self, Db, JobRow, Processed, UploadRow, VideoRow, status, video_status};
+use vidreply_core::vocab::{UploadStatus, VideoStatus};
+use vidreply_server::db::{self, Db, JobRow, Processed, UploadRow, VideoRow};
 
 pub async fn run_all(db: Db, url: &str) {
     migrations_are_versioned_and_run_once(url).await;
@@ -34,7 +35,7 @@ pub fn upload(id: &str, created_at: i64) -> UploadRow {
         mime_type: "video/webm;codecs=vp9,opus".into(),
         object_key: format!("videos/vid-{id}/original.webm"),
         storage_upload_id: format!("s3-{id}"),
-        status: status::OPEN.into(),
+        status: UploadStatus::Open,
         created_at,
         expires_at: created_at + 86400,
         poster_key: None,
@@ -54,7 +55,7 @@ pub fn video(u: &UploadRow, retention: i64) -> VideoRow {
         size: 5 * 1024 * 1024 * 1024,
         duration_ms: None,
         created_at: u.created_at,
-        status: video_status::PROCESSING.into(),
+        status: VideoStatus::Processing,
         failure_code: None,
         failure_reason: None,
         poster_key: None,
@@ -87,22 +88,22 @@ async fn uploads_move_only_from_the_state_they_are_in(db: &Db) {
     assert!(db.upload("nope").await.unwrap().is_none());
     assert!(db.insert_upload(&u).await.is_err(), "ids are unique");
     assert!(
-        !db.transition(&u.id, status::COMPLETING, status::OPEN)
+        !db.transition(&u.id, UploadStatus::Completing, UploadStatus::Open)
             .await
             .unwrap()
     );
     assert!(
-        db.transition(&u.id, status::OPEN, status::COMPLETING)
+        db.transition(&u.id, UploadStatus::Open, UploadStatus::Completing)
             .await
             .unwrap()
     );
     assert!(
-        !db.transition(&u.id, status::OPEN, status::COMPLETING)
+        !db.transition(&u.id, UploadStatus::Open, UploadStatus::Completing)
             .await
             .unwrap()
     );
     assert!(
-        db.transition(&u.id, status::COMPLETING, status::OPEN)
+        db.transition(&u.id, UploadStatus::Completing, UploadStatus::Open)
             .await
             .unwrap()
     );
@@ -119,7 +120,7 @@ async fn a_video_its_upload_and_its_job_commit_together(db: &Db) {
     assert!(db.video(&v.id).await.unwrap().is_none());
     assert_eq!(
         db.upload(&u.id).await.unwrap().unwrap().status,
-        status::OPEN
+        UploadStatus::Open
     );
 
     let job2 = JobRow::new("process_video", &v.id, 2_000_000);
@@ -128,7 +129,7 @@ async fn a_video_its_upload_and_its_job_commit_together(db: &Db) {
     assert_eq!(db.video_for_upload(&u.id).await.unwrap().unwrap().id, v.id);
     assert_eq!(
         db.upload(&u.id).await.unwrap().unwrap().status,
-        status::COMPLETED
+        UploadStatus::Completed
     );
     let jobs = db.jobs_for_video(&v.id).await.unwrap();
     assert_eq!(jobs.len(), 2);
@@ -151,7 +152,7 @@ async fn processing_outcomes_are_recorded(db: &Db) {
     };
     db.video_ready(&v.id, &p, None).await.unwrap();
     let got = db.video(&v.id).await.unwrap().unwrap();
-    assert_eq!(got.status, video_status::READY);
+    assert_eq!(got.status, VideoStatus::Ready);
     assert_eq!(got.duration_ms, Some(3_210));
     assert_eq!(got.mp4_key.as_deref(), Some("videos/x/video.mp4"));
     assert_eq!(got.poster_key.as_deref(), Some("videos/x/poster.jpg"));
@@ -159,7 +160,7 @@ async fn processing_outcomes_are_recorded(db: &Db) {
         .await
         .unwrap();
     let got = db.video(&v.id).await.unwrap().unwrap();
-    assert_eq!(got.status, video_status::FAILED);
+    assert_eq!(got.status, VideoStatus::Failed);
     assert_eq!(got.failure_code.as_deref(), Some("not_a_video"));
     assert_eq!(got.failure_reason.as_deref(), Some("The file is text."));
 }
@@ -204,7 +205,7 @@ async fn abandoned_uploads_are_found_by_age(db: &Db) {
     assert!(found.contains(&stale.id));
     assert!(!found.contains(&fresh.id));
     assert!(
-        db.transition(&stale.id, status::OPEN, status::ABORTED)
+        db.transition(&stale.id, UploadStatus::Open, UploadStatus::Aborted)
             .await
             .unwrap()
     );

@@ -10,7 +10,7 @@ fn typed(id: &str, kind: &str, at: i64, endpoints: &[&str]) -> NewEvent {
     NewEvent {
         row: OutboxRow {
             id: id.into(),
-            event_type: kind.into(),
+            event_type: kind.parse().expect("a webhook event"),
             payload: r#"{"conversationId":"c-ü"}"#.into(),
             created_at: at,
         },

@@ -2,7 +2,8 @@
 //! step (creates racing each other cannot pass the quota together), and posters
 //! only on open uploads.
 
-use vidreply_server::db::{Db, TokenUsage, UploadQuota, UploadRow, status};
+use vidreply_core::vocab::UploadStatus;
+use vidreply_server::db::{Db, TokenUsage, UploadQuota, UploadRow};
 
 use super::{upload, video};
 
@@ -106,7 +107,7 @@ async fn open_uploads_and_bytes_are_counted(db: &Db) {
 
     // Cancelling frees its place and its bytes; completing counts the real size.
     assert!(
-        db.transition("q-a", status::OPEN, status::ABORTED)
+        db.transition("q-a", UploadStatus::Open, UploadStatus::Aborted)
             .await
             .unwrap()
     );
@@ -131,7 +132,7 @@ async fn open_uploads_and_bytes_are_counted(db: &Db) {
             .unwrap()
     );
     assert!(
-        db.transition("q-d", status::OPEN, status::ABORTED)
+        db.transition("q-d", UploadStatus::Open, UploadStatus::Aborted)
             .await
             .unwrap()
     );
@@ -190,8 +191,8 @@ async fn a_poster_lands_only_on_an_open_upload(db: &Db) {
         Some("videos/x/poster.jpg")
     );
     for (from, to) in [
-        (status::OPEN, status::COMPLETING),
-        (status::COMPLETING, status::ABORTED),
+        (UploadStatus::Open, UploadStatus::Completing),
+        (UploadStatus::Completing, UploadStatus::Aborted),
     ] {
         assert!(db.transition(&u.id, from, to).await.unwrap());
         assert!(

@@ -1,6 +1,7 @@
 //! Telemetry cases: dedupe by event id, receive order, first views, engagement,
 //! and forgetting a video's telemetry with the video.
 
+use vidreply_core::vocab::WebhookEvent;
 use vidreply_server::db::{Db, FirstView, NewEvent, OutboxRow, TelemetryRow};
 
 fn row(id: &str, video: &str, session: &str, kind: &str, watched: f64, at: i64) -> TelemetryRow {
@@ -33,7 +34,7 @@ fn view(video: &str, session: &str, msg: &str) -> FirstView {
         event: Some(NewEvent {
             row: OutboxRow {
                 id: msg.into(),
-                event_type: "video.viewed".into(),
+                event_type: WebhookEvent::VideoViewed,
                 payload: "{}".into(),
                 created_at: 1,
             },

@@ -2,6 +2,7 @@
 //! video and job, sessions bound to one conversation and asset, and each step of a
 //! session recorded (and announced) once.
 
+use vidreply_core::vocab::WebhookEvent;
 use vidreply_server::db::{
     AssetRow, Db, JobRow, NewEvent, OutboxRow, SessionMark, SessionStep, TutorialSessionRow,
 };
@@ -31,7 +32,7 @@ fn mark(session: &str, step: SessionStep, at: i64, msg: Option<&str>) -> Session
         event: msg.map(|id| NewEvent {
             row: OutboxRow {
                 id: id.into(),
-                event_type: "context.message".into(),
+                event_type: WebhookEvent::ContextMessage,
                 payload: "{}".into(),
                 created_at: 1,
             },

@@ -188,7 +188,7 @@ pub fn to_api(v: &VideoRow, a: &AssetRow) -> TutorialAsset {
     TutorialAsset {
         asset_id: a.id.clone(),
         title: a.title.clone(),
-        status: v.status.clone(),
+        status: v.status,
         mime_type: v.mime_type.clone(),
         duration: v.duration_ms.map(|d| d as f64 / 1000.0),
         created_at: a.created_at.max(0) as u64,

@@ -6,13 +6,13 @@ use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use vidreply_core::vocab::VideoStatus;
 
 use super::super::watch::{
     Unavailable, admit_visit, serve_watch_page, unavailable, unavailable_page,
 };
 use super::{LINK_KIND, LinkClaims, channel_hint};
 use crate::clock::{unix_now, unix_now_ms};
-use crate::db::video_status;
 use crate::error::ApiError;
 use crate::extract::query_param;
 use crate::ratelimit::ClientIp;
@@ -71,7 +71,7 @@ pub async fn open(
         ));
     }
     let video = match state.db.video(&claims.ast).await? {
-        Some(v) if v.status == video_status::READY && state.db.asset(&v.id).await?.is_some() => v,
+        Some(v) if v.status == VideoStatus::Ready && state.db.asset(&v.id).await?.is_some() => v,
         _ => return Ok(missing()),
     };
     if let Some(kind) = unavailable(&video, unix_now() as i64) {

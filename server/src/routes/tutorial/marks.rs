@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use vidreply_core::protocol::{ContextMessage, MessageContext, TelemetryEvent};
+use vidreply_core::vocab::{TelemetryType, WebhookEvent};
 
 use crate::db::{SessionMark, SessionStep, TutorialSessionRow, VideoRow};
 use crate::error::ApiError;
@@ -61,9 +62,9 @@ impl TutorialBatch {
         video: &VideoRow,
         e: &TelemetryEvent,
     ) -> Result<(), ApiError> {
-        let step = match e.event_type.as_str() {
-            "VIDEO_START" => SessionStep::Started,
-            "VIDEO_COMPLETION" => SessionStep::Completed,
+        let step = match e.event_type.parse() {
+            Ok(TelemetryType::Start) => SessionStep::Started,
+            Ok(TelemetryType::Completion) => SessionStep::Completed,
             _ => return Ok(()),
         };
         if !self.is_asset(state, &video.id).await?
@@ -87,7 +88,7 @@ impl TutorialBatch {
         let event = match step {
             SessionStep::Started => state.outbox.as_ref().map(|o| {
                 o.event(
-                    "context.message",
+                    WebhookEvent::ContextMessage,
                     &ContextMessage {
                         conversation_id: session.conversation_id.clone(),
                         text: format!(

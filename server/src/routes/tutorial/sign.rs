@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use vidreply_core::protocol::{SignVideoUrlRequest, SignedVideoUrl, TutorialSessionStatus};
+use vidreply_core::vocab::VideoStatus;
 
 use super::super::check_id;
 use super::super::openapi::{
@@ -11,7 +12,7 @@ use super::super::openapi::{
 };
 use super::{LINK_KIND, LinkClaims, rfc3339_ms};
 use crate::clock::unix_now;
-use crate::db::{TutorialSessionRow, video_status};
+use crate::db::TutorialSessionRow;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Bearer};
 use crate::state::AppState;
@@ -81,8 +82,8 @@ pub async fn sign_video_url(
             "asset_id names a tutorial asset whose link was withdrawn.",
         ));
     }
-    if video.status != video_status::READY {
-        let why = if video.status == video_status::FAILED {
+    if video.status != VideoStatus::Ready {
+        let why = if video.status == VideoStatus::Failed {
             "asset_id names a tutorial asset whose processing failed; upload it again."
         } else {
             "asset_id names a tutorial asset still being processed; sign its link once it is ready."

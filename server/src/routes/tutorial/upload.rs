@@ -6,9 +6,10 @@ use axum::http::header;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 use vidreply_core::media::container_of;
+use vidreply_core::vocab::{UploadStatus, VideoStatus};
 
 use crate::clock::{unix_now, unix_now_ms};
-use crate::db::{AssetRow, JobRow, UploadRow, VideoRow, status, video_status};
+use crate::db::{AssetRow, JobRow, UploadRow, VideoRow};
 use crate::error::ApiError;
 use crate::jobs::PROCESS_VIDEO;
 use crate::state::AppState;
@@ -80,7 +81,7 @@ pub async fn receive(
         mime_type: mime.to_string(),
         object_key: key.clone(),
         storage_upload_id: String::new(),
-        status: status::COMPLETED.into(),
+        status: UploadStatus::Completed,
         created_at: now,
         expires_at: now,
         poster_key: None,
@@ -97,7 +98,7 @@ pub async fn receive(
         size: size as i64,
         duration_ms: None,
         created_at: now,
-        status: video_status::PROCESSING.into(),
+        status: VideoStatus::Processing,
         failure_code: None,
         failure_reason: None,
         poster_key: None,

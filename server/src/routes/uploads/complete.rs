@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use tracing::Instrument;
 use vidreply_core::media::container_of;
 use vidreply_core::protocol::{CompleteUploadRequest, MAX_PARTS, ProcessingFailure, Video};
+use vidreply_core::vocab::{UploadStatus, VideoStatus};
 
 use crate::clock::{unix_now, unix_now_ms};
-use crate::db::{JobRow, UploadRow, VideoRow, status, video_status};
+use crate::db::{JobRow, UploadRow, VideoRow};
 use crate::error::ApiError;
 use crate::jobs::PROCESS_VIDEO;
 use crate::state::AppState;
@@ -19,14 +20,14 @@ pub async fn run(
     upload: UploadRow,
     req: CompleteUploadRequest,
 ) -> Result<Video, ApiError> {
-    if upload.status == status::COMPLETED {
+    if upload.status == UploadStatus::Completed {
         return finished(state, &upload).await;
     }
     super::ensure_open(&upload)?;
     validate(state, &req)?;
     if !state
         .db
-        .transition(&upload.id, status::OPEN, status::COMPLETING)
+        .transition(&upload.id, UploadStatus::Open, UploadStatus::Completing)
         .await?
     {
         // Someone else got here first: answer with their result if it is done.
@@ -34,7 +35,7 @@ pub async fn run(
             .db
             .upload(&upload.id)
             .await?
-            .filter(|u| u.status == status::COMPLETED)
+            .filter(|u| u.status == UploadStatus::Completed)
         {
             return finished(state, &done).await;
         }
@@ -61,15 +62,15 @@ async fn settle(
         Err(e) => {
             // Keep the upload resumable unless the error ended it.
             let next = if matches!(e, ApiError::NotAVideo(_) | ApiError::TooLarge(_)) {
-                status::ABORTED
+                UploadStatus::Aborted
             } else {
-                status::OPEN
+                UploadStatus::Open
             };
             state
                 .db
-                .transition(&upload.id, status::COMPLETING, next)
+                .transition(&upload.id, UploadStatus::Completing, next)
                 .await?;
-            if next == status::ABORTED
+            if next == UploadStatus::Aborted
                 && let Err(del) = super::discard(state, upload).await
             {
                 tracing::warn!(upload_id = %upload.id, error = %del, "could not delete a refused upload; retention will");
@@ -188,7 +189,7 @@ async fn assemble(
         size: total as i64,
         duration_ms: req.duration_ms.map(|d| d as i64),
         created_at,
-        status: video_status::PROCESSING.into(),
+        status: VideoStatus::Processing,
         failure_code: None,
         failure_reason: None,
         poster_key,
@@ -268,7 +269,7 @@ pub fn to_api(state: &AppState, v: &VideoRow) -> Video {
         mime_type: v.mime_type.clone(),
         size: v.size as u64,
         duration: v.duration_ms.map(|d| d as f64 / 1000.0),
-        status: v.status.clone(),
+        status: v.status,
         failure: v.failure_code.as_ref().map(|code| ProcessingFailure {
             code: code.clone(),
             message: v.failure_reason.clone().unwrap_or_default(),
