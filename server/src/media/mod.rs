@@ -20,6 +20,7 @@
 //!   download ends; its header duration is then real, which WebM's never was.
 
 mod hls;
+mod input;
 mod limits;
 mod outputs;
 mod packets;
