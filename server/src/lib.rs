@@ -3,9 +3,6 @@
 
 pub mod clock;
 pub mod config;
-pub mod config_file;
-pub mod config_limits;
-mod config_webhooks;
 pub mod connections;
 pub mod db;
 pub mod error;
@@ -33,15 +30,12 @@ pub mod webhook;
 
 use std::sync::Arc;
 
-pub use config::Settings;
+pub use config::{S3_MIN_PART_SIZE, Settings};
 pub use routes::app;
 pub use state::AppState;
 
 use config::StorageKind;
 use storage::{LocalStore, ObjectStore, S3Config, S3Store};
-
-/// S3's smallest part (all but the last).
-pub const S3_MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 
 /// Build the application state from settings: secrets, database, storage, webhooks.
 pub async fn build_state(settings: Settings) -> Result<AppState, String> {
@@ -60,13 +54,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             .map_err(|e| format!("signing secret: {e}"))?;
     secrets::check_signing_secret(&signing)
         .map_err(|e| from_file(&settings.signing_secret, "signing-secret", e))?;
-    if settings.tutorial_min_ttl_seconds > settings.tutorial_max_ttl_seconds {
-        return Err(
-            "VIDREPLY_TUTORIAL_MIN_TTL_SECONDS must not be above VIDREPLY_TUTORIAL_MAX_TTL_SECONDS"
-                .into(),
-        );
-    }
-    settings.quotas.check(settings.max_upload_bytes)?;
+    settings.validate()?;
     settings.media_limits.seal_data_dir(&data)?;
     let db_url = settings
         .database_url
@@ -103,12 +91,6 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
                 )?,
                 path_style: settings.s3_path_style,
             };
-            if settings.part_size < S3_MIN_PART_SIZE {
-                return Err(format!(
-                    "VIDREPLY_PART_SIZE is {} but S3 refuses parts under {S3_MIN_PART_SIZE} bytes (5 MiB) at complete",
-                    settings.part_size
-                ));
-            }
             (Arc::new(S3Store::new(&cfg)?), None)
         }
     };
@@ -123,7 +105,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let outbox = (!endpoints.is_empty())
         .then(|| outbox::Outbox::new(db.clone(), endpoints, &settings.webhook_schedule));
-    let genesys = Arc::new(genesys::Genesys::new(&settings)?);
+    let genesys = Arc::new(genesys::Genesys::new(settings.genesys.clone())?);
     let visits = Arc::new(visits::VisitLimits::new(&settings));
     let legacy_links_until = settings.legacy_capture_links_until;
     Ok(AppState {

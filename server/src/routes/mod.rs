@@ -105,10 +105,14 @@ pub fn app(state: AppState) -> Router {
             limits::part_timeout,
         ));
     // The CSP names the origin of the URLs the store signs (S3, or this server).
-    let storage_origin = security::origin_of(&state.store.sign_get("csp-probe", Duration::ZERO));
+    let storage_origin =
+        crate::config::origin_of(&state.store.sign_get("csp-probe", Duration::ZERO));
     let index_html = std::fs::read_to_string(dist.join("index.html")).ok();
-    let headers =
-        security::SecurityHeaders::new(&s, storage_origin.as_deref(), index_html.as_deref());
+    let headers = security::SecurityHeaders::new(
+        &s.frame_ancestors,
+        storage_origin.as_deref(),
+        index_html.as_deref(),
+    );
     let limits = Arc::new(ratelimit::Limits::new(&s));
     let spa = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
     let router = Router::new()
@@ -123,7 +127,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn(envelope))
         .layer(from_fn(watch_pages::localize))
         .layer(from_fn_with_state(Arc::new(headers), security::add_headers));
-    let router = match security::cors(&s) {
+    let router = match security::cors(&s.cors_origins) {
         Some(cors) => router.layer(cors),
         None => router,
     };
