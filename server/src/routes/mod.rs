@@ -3,10 +3,12 @@
 mod agent;
 mod links;
 mod local_storage;
+mod metrics;
 pub mod openapi;
 mod poster;
 mod send;
 mod telemetry;
+mod telemetry_export;
 mod tutorial;
 pub(crate) mod uploads;
 pub(crate) mod videos;
@@ -31,7 +33,7 @@ pub use links::issue_capture_link;
 
 use crate::error::{REQUEST_ID, envelope};
 use crate::state::AppState;
-use crate::{health, limits, metrics, ratelimit, security};
+use crate::{health, limits, ratelimit, security};
 
 /// The `/api/v1` routes. `routes!` takes each handler's method and path from its
 /// `#[utoipa::path]`, so a route and its OpenAPI operation are one registration.
@@ -50,8 +52,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(agent::config))
         .routes(routes!(agent::create_link))
         .routes(routes!(telemetry::report))
-        .routes(routes!(telemetry::export))
-        .routes(routes!(telemetry::engagement))
+        .routes(routes!(telemetry_export::export))
+        .routes(routes!(telemetry_export::engagement))
         .routes(routes!(watch::revoke_share_link))
         .routes(routes!(tutorial::assets::create, tutorial::assets::list))
         .routes(routes!(tutorial::assets::get))
@@ -86,7 +88,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let s = state.settings.clone();
     let dist = s.dist_dir.clone();
-    metrics::handle();
+    crate::metrics::handle();
     let api = Router::from(api_routes())
         .fallback(|| async { crate::error::ApiError::NotFound("No such endpoint.".into()) })
         .layer(DefaultBodyLimit::max(s.json_body_limit))
