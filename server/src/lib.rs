@@ -1,6 +1,7 @@
 //! vidreply companion server.
 #![forbid(unsafe_code)]
 
+pub mod addresses;
 pub mod clock;
 pub mod config;
 pub mod connections;
@@ -29,6 +30,7 @@ pub mod visits;
 pub mod webhook;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use config::{S3_MIN_PART_SIZE, Settings};
 pub use routes::app;
@@ -108,6 +110,30 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
     let genesys = Arc::new(genesys::Genesys::new(settings.genesys.clone())?);
     let visits = Arc::new(visits::VisitLimits::new(&settings));
     let legacy_links_until = settings.legacy_capture_links_until;
+    let media = Arc::new(media_settings);
+    let processing = processing::Deps {
+        db: db.clone(),
+        store: store.clone(),
+        media: media.clone(),
+        outbox: outbox.clone(),
+        urls: addresses::PublicUrls::new(settings.public_url()),
+        review_queue: settings.review_queue.clone(),
+        work_root: settings.media_limits.work_root(),
+    };
+    let jobs = jobs::Jobs::new(
+        processing,
+        Duration::from_secs(settings.job_lease_seconds),
+        settings.processing_attempts,
+    );
+    let retention = retention::Retention {
+        db: db.clone(),
+        store: store.clone(),
+        policy: retention::Policy {
+            retention_days: settings.retention_days,
+            abandoned_upload_hours: settings.abandoned_upload_hours,
+            interval: Duration::from_secs(settings.retention_interval_seconds),
+        },
+    };
     Ok(AppState {
         genesys,
         settings: Arc::new(settings),
@@ -120,8 +146,9 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         ),
         api_key: Arc::new(api_key),
         outbox,
-        jobs: jobs::JobsWake::default(),
-        media: Arc::new(media_settings),
+        jobs,
+        retention,
+        media,
         shutdown: tokio_util::sync::CancellationToken::new(),
         sign_cache: Arc::default(),
         visits,
@@ -137,10 +164,10 @@ pub fn spawn_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         handles.push(outbox.clone().spawn_until(stop.clone()));
     }
     handles.extend(jobs::spawn(
-        state,
+        &state.jobs,
         state.settings.processing_workers,
         stop.clone(),
     ));
-    handles.push(retention::spawn(state, stop));
+    handles.push(retention::spawn(&state.retention, stop));
     handles
 }

@@ -246,6 +246,16 @@ pub async fn process(
     result
 }
 
+/// A fresh folder (mode 0700) under `root` (`VIDREPLY_WORK_DIR`, never inside
+/// `DATA_DIR`), for files on their way to or from storage and processing; it is
+/// removed when dropped.
+pub async fn work_dir(root: &Path) -> std::io::Result<tempfile::TempDir> {
+    tokio::fs::create_dir_all(root).await?;
+    tempfile::Builder::new()
+        .prefix("vidreply-")
+        .tempdir_in(root)
+}
+
 /// Check an original as processing does before it transcodes (codecs, picture,
 /// frame rate, duration): what passes may be served as it is until its MP4 exists.
 pub async fn vet(settings: &MediaSettings, input: &Path) -> Result<(), MediaError> {

@@ -6,6 +6,7 @@ mod local_storage;
 mod metrics;
 pub mod openapi;
 mod poster;
+mod redirect;
 mod send;
 mod telemetry;
 mod telemetry_export;
