@@ -13,63 +13,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use url::Url;
 use vidreply_core::protocol::GENESYS_REGIONS;
 
-use crate::config::Settings;
+use crate::config::GenesysSettings;
 use crate::error::ApiError;
-
-/// Settings of the agent frame (flattened into [`Settings`]).
-#[derive(Clone, Args)]
-pub struct GenesysSettings {
-    /// Genesys Cloud OAuth client id (implicit grant) the agent frame signs agents in with.
-    /// Unset, the agent frame's endpoints answer 409 `agent_frame_disabled`.
-    #[arg(long, env = "VIDREPLY_GENESYS_CLIENT_ID")]
-    pub genesys_client_id: Option<String>,
-    /// Platform API base used for every region instead of `https://api.{gcTargetEnv}`
-    /// (private clouds, tests).
-    #[arg(long, env = "VIDREPLY_GENESYS_API_BASE")]
-    pub genesys_api_base: Option<Url>,
-    /// Login base used for every region instead of `https://login.{gcTargetEnv}`.
-    #[arg(long, env = "VIDREPLY_GENESYS_LOGIN_BASE")]
-    pub genesys_login_base: Option<Url>,
-    /// A Genesys Cloud API call slower than this fails (502 `genesys_unavailable`), in milliseconds.
-    #[arg(long, env = "VIDREPLY_GENESYS_TIMEOUT_MS", default_value_t = 10_000,
-          value_parser = clap::value_parser!(u64).range(1..=60_000))]
-    pub genesys_timeout_ms: u64,
-    /// How long a verified agent token and conversation are trusted without asking
-    /// Genesys Cloud again, in seconds (0: always ask).
-    #[arg(long, env = "VIDREPLY_GENESYS_VERIFY_CACHE_SECONDS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(0..=3600))]
-    pub genesys_verify_cache_seconds: u64,
-    /// Lifetime of a capture link issued to an agent frame, in seconds (at most
-    /// capture_link_max_ttl_seconds).
-    #[arg(long, env = "VIDREPLY_AGENT_LINK_TTL_SECONDS", default_value_t = 3600,
-          value_parser = clap::value_parser!(u64).range(60..))]
-    pub agent_link_ttl_seconds: u64,
-}
-
-/// Nothing here is secret (the client id is public: it is in the agent's browser);
-/// the bases are shown as origins only, in case one carries credentials.
-impl std::fmt::Debug for GenesysSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let origin = |u: &Option<Url>| u.as_ref().map(|u| u.origin().ascii_serialization());
-        f.debug_struct("GenesysSettings")
-            .field("genesys_client_id", &self.genesys_client_id)
-            .field("genesys_api_base", &origin(&self.genesys_api_base))
-            .field("genesys_login_base", &origin(&self.genesys_login_base))
-            .field("genesys_timeout_ms", &self.genesys_timeout_ms)
-            .field(
-                "genesys_verify_cache_seconds",
-                &self.genesys_verify_cache_seconds,
-            )
-            .field("agent_link_ttl_seconds", &self.agent_link_ttl_seconds)
-            .finish()
-    }
-}
 
 /// The known region `value` names (exactly, as `{{gcTargetEnv}}` gives it), or a 400
 /// naming `field`.
@@ -127,24 +77,8 @@ enum Answer {
 }
 
 impl Genesys {
-    pub fn new(s: &Settings) -> Result<Self, String> {
-        let g = s.genesys.clone();
-        for (name, base) in [
-            ("VIDREPLY_GENESYS_API_BASE", &g.genesys_api_base),
-            ("VIDREPLY_GENESYS_LOGIN_BASE", &g.genesys_login_base),
-        ] {
-            if let Some(u) = base
-                && !matches!(u.scheme(), "http" | "https")
-            {
-                return Err(format!("{name} must be an http(s) URL"));
-            }
-        }
-        if g.agent_link_ttl_seconds > s.capture_link_max_ttl_seconds {
-            return Err(format!(
-                "VIDREPLY_AGENT_LINK_TTL_SECONDS ({}) must not exceed VIDREPLY_CAPTURE_LINK_MAX_TTL_SECONDS ({})",
-                g.agent_link_ttl_seconds, s.capture_link_max_ttl_seconds
-            ));
-        }
+    /// `g` as `Settings::validate` checked it.
+    pub fn new(g: GenesysSettings) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(g.genesys_timeout_ms))
             // Genesys answers these calls directly; a redirect is unexpected, not followed.

@@ -1,11 +1,9 @@
 //! vidreply companion server.
 #![forbid(unsafe_code)]
 
+pub mod addresses;
 pub mod clock;
 pub mod config;
-pub mod config_file;
-pub mod config_limits;
-mod config_webhooks;
 pub mod connections;
 pub mod db;
 pub mod error;
@@ -32,16 +30,14 @@ pub mod visits;
 pub mod webhook;
 
 use std::sync::Arc;
+use std::time::Duration;
 
-pub use config::Settings;
+pub use config::{S3_MIN_PART_SIZE, Settings};
 pub use routes::app;
 pub use state::AppState;
 
 use config::StorageKind;
 use storage::{Backend, LocalStore, S3Config, S3Store};
-
-/// S3's smallest part (all but the last).
-pub const S3_MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 
 /// Build the application state from settings: secrets, database, storage, webhooks.
 pub async fn build_state(settings: Settings) -> Result<AppState, String> {
@@ -60,13 +56,7 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
             .map_err(|e| format!("signing secret: {e}"))?;
     secrets::check_signing_secret(&signing)
         .map_err(|e| from_file(&settings.signing_secret, "signing-secret", e))?;
-    if settings.tutorial_min_ttl_seconds > settings.tutorial_max_ttl_seconds {
-        return Err(
-            "VIDREPLY_TUTORIAL_MIN_TTL_SECONDS must not be above VIDREPLY_TUTORIAL_MAX_TTL_SECONDS"
-                .into(),
-        );
-    }
-    settings.quotas.check(settings.max_upload_bytes)?;
+    settings.validate()?;
     settings.media_limits.seal_data_dir(&data)?;
     let db_url = settings
         .database_url
@@ -100,12 +90,6 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
                 )?,
                 path_style: settings.s3_path_style,
             };
-            if settings.part_size < S3_MIN_PART_SIZE {
-                return Err(format!(
-                    "VIDREPLY_PART_SIZE is {} but S3 refuses parts under {S3_MIN_PART_SIZE} bytes (5 MiB) at complete",
-                    settings.part_size
-                ));
-            }
             Arc::new(S3Store::new(&cfg)?)
         }
     };
@@ -120,9 +104,33 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let outbox = (!endpoints.is_empty())
         .then(|| outbox::Outbox::new(db.clone(), endpoints, &settings.webhook_schedule));
-    let genesys = Arc::new(genesys::Genesys::new(&settings)?);
+    let genesys = Arc::new(genesys::Genesys::new(settings.genesys.clone())?);
     let visits = Arc::new(visits::VisitLimits::new(&settings));
     let legacy_links_until = settings.legacy_capture_links_until;
+    let media = Arc::new(media_settings);
+    let processing = processing::Deps {
+        db: db.clone(),
+        store: store.clone(),
+        media: media.clone(),
+        outbox: outbox.clone(),
+        urls: addresses::PublicUrls::new(settings.public_url()),
+        review_queue: settings.review_queue.clone(),
+        work_root: settings.media_limits.work_root(),
+    };
+    let jobs = jobs::Jobs::new(
+        processing,
+        Duration::from_secs(settings.job_lease_seconds),
+        settings.processing_attempts,
+    );
+    let retention = retention::Retention {
+        db: db.clone(),
+        store: store.clone(),
+        policy: retention::Policy {
+            retention_days: settings.retention_days,
+            abandoned_upload_hours: settings.abandoned_upload_hours,
+            interval: Duration::from_secs(settings.retention_interval_seconds),
+        },
+    };
     Ok(AppState {
         genesys,
         settings: Arc::new(settings),
@@ -134,8 +142,9 @@ pub async fn build_state(settings: Settings) -> Result<AppState, String> {
         ),
         api_key: Arc::new(api_key),
         outbox,
-        jobs: jobs::JobsWake::default(),
-        media: Arc::new(media_settings),
+        jobs,
+        retention,
+        media,
         shutdown: tokio_util::sync::CancellationToken::new(),
         sign_cache: Arc::default(),
         visits,
@@ -151,10 +160,10 @@ pub fn spawn_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         handles.push(outbox.clone().spawn_until(stop.clone()));
     }
     handles.extend(jobs::spawn(
-        state,
+        &state.jobs,
         state.settings.processing_workers,
         stop.clone(),
     ));
-    handles.push(retention::spawn(state, stop));
+    handles.push(retention::spawn(&state.retention, stop));
     handles
 }

@@ -2,8 +2,8 @@
 
 use tracing_subscriber::EnvFilter;
 use vidreply_core::protocol::CreateCaptureLinkRequest;
+use vidreply_server::config::LoadError;
 use vidreply_server::config::LogFormat;
-use vidreply_server::config_file::LoadError;
 use vidreply_server::{Settings, build_state, routes::issue_capture_link, shutdown};
 
 #[tokio::main]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::addresses::PublicUrls;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -21,8 +22,11 @@ pub struct AppState {
     pub api_key: Arc<String>,
     /// Durable webhook delivery, when a webhook endpoint is configured.
     pub outbox: Option<Outbox>,
-    /// Wakes processing workers when a job is queued.
-    pub jobs: crate::jobs::JobsWake,
+    /// The processing queue: its workers' dependencies, and the wake-up a queued
+    /// job rings (`jobs.notify()`).
+    pub jobs: crate::jobs::Jobs,
+    /// What the retention sweep needs.
+    pub retention: crate::retention::Retention,
     pub media: Arc<crate::media::MediaSettings>,
     /// Genesys Cloud, for the agent frame's sign-in.
     pub genesys: Arc<crate::genesys::Genesys>,
@@ -44,15 +48,14 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// A fresh folder (mode 0700) under `VIDREPLY_WORK_DIR`, never inside
-    /// `DATA_DIR`, for files on their way to or from storage and processing; it is
-    /// removed when dropped.
+    /// The server's public URLs (share links, capture and tutorial links).
+    pub fn urls(&self) -> PublicUrls {
+        PublicUrls::new(self.settings.public_url())
+    }
+
+    /// A fresh work folder under `VIDREPLY_WORK_DIR` ([`crate::media::work_dir`]).
     pub async fn work_dir(&self) -> std::io::Result<tempfile::TempDir> {
-        let root = self.settings.media_limits.work_root();
-        tokio::fs::create_dir_all(&root).await?;
-        tempfile::Builder::new()
-            .prefix("vidreply-")
-            .tempdir_in(&root)
+        crate::media::work_dir(&self.settings.media_limits.work_root()).await
     }
 
     /// Check a capture token's signature, expiry and scope, and that it was not revoked.

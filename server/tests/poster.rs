@@ -49,7 +49,7 @@ async fn the_browsers_poster_is_kept_and_processing_makes_none() {
         .expect_status(StatusCode::NO_CONTENT);
     // Finish that same upload with a real recording.
     let v = finish(&s, &token, &up, &recording()).await;
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     assert_eq!(status(&s, &v.video_id).await.status, "ready");
     let stored = std::fs::read(
         s.data()
@@ -78,7 +78,7 @@ async fn a_poster_after_complete_is_refused_and_processing_makes_one() {
     put_poster(&s, &other, &up.upload_id, "image/jpeg", jpeg())
         .await
         .api_error(StatusCode::FORBIDDEN, "forbidden");
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     let ready = s.state.db.video(&v.video_id).await.unwrap().unwrap();
     let key = ready.poster_key.expect("processing made a poster");
     let stored = std::fs::read(s.data().join("storage/objects").join(key)).unwrap();

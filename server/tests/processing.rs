@@ -28,7 +28,7 @@ async fn a_webm_becomes_a_playable_mp4_with_hls_and_a_poster_then_video_received
         "nothing is announced before it plays"
     );
 
-    assert!(jobs::run_one(&s.state).await.unwrap(), "the job ran");
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap(), "the job ran");
     let ready = status(&s, &v.video_id).await;
     assert_eq!(ready.status, "ready", "{ready:?}");
     let secs = ready.duration.unwrap();
@@ -121,7 +121,7 @@ async fn a_file_that_only_looks_like_webm_is_refused_deleted_and_never_announced
     let mut bytes = common::WEBM_MAGIC.to_vec();
     bytes.extend(b"this is a text file, not a recording\n".repeat(50));
     let v = send(&s, "conv-text", &bytes).await;
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     let failed = status(&s, &v.video_id).await;
     assert_eq!(failed.status, "failed");
     let f = failed.failure.expect("a reason");
@@ -135,7 +135,7 @@ async fn a_file_that_only_looks_like_webm_is_refused_deleted_and_never_announced
         files_under(&dir).is_empty(),
         "the refused upload is deleted"
     );
-    assert!(!jobs::run_one(&s.state).await.unwrap(), "not retried");
+    assert!(!jobs::run_one(&s.state.jobs).await.unwrap(), "not retried");
 }
 
 #[tokio::test]
@@ -144,7 +144,7 @@ async fn a_truncated_recording_fails_with_a_clear_reason() {
     let bytes = recording();
     let cut = &bytes[..bytes.len() * 6 / 10];
     let v = send(&s, "conv-cut", cut).await;
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     let failed = status(&s, &v.video_id).await;
     assert_eq!(failed.status, "failed", "{failed:?}");
     assert_eq!(failed.failure.unwrap().code, "corrupt_video");
@@ -154,7 +154,7 @@ async fn a_truncated_recording_fails_with_a_clear_reason() {
 async fn retention_forgets_videos_and_abandoned_uploads_with_a_controlled_clock() {
     let s = server(&["--retention-days", "30", "--abandoned-upload-hours", "24"]).await;
     let v = send(&s, "conv-ret", &recording()).await;
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     // An upload someone started and never finished.
     let token = s.token("conv-ret").await;
     let up = s.create_upload(&token).await;
@@ -165,9 +165,13 @@ async fn retention_forgets_videos_and_abandoned_uploads_with_a_controlled_clock(
     assert!(!files_under(&objects).is_empty() && !files_under(&multipart).is_empty());
 
     let now = unix_now() as i64;
-    let r = retention::purge(&s.state, now + 3600).await.unwrap();
+    let r = retention::purge(&s.state.retention, now + 3600)
+        .await
+        .unwrap();
     assert_eq!((r.videos, r.uploads_aborted), (0, 0), "nothing is due yet");
-    let r = retention::purge(&s.state, now + 2 * 86400).await.unwrap();
+    let r = retention::purge(&s.state.retention, now + 2 * 86400)
+        .await
+        .unwrap();
     assert_eq!(
         (r.videos, r.uploads_aborted),
         (0, 1),
@@ -175,7 +179,9 @@ async fn retention_forgets_videos_and_abandoned_uploads_with_a_controlled_clock(
     );
     assert!(files_under(&multipart).is_empty());
 
-    let r = retention::purge(&s.state, now + 31 * 86400).await.unwrap();
+    let r = retention::purge(&s.state.retention, now + 31 * 86400)
+        .await
+        .unwrap();
     assert_eq!(r.videos, 1);
     assert!(
         r.objects >= 5,
@@ -193,7 +199,7 @@ async fn retention_forgets_videos_and_abandoned_uploads_with_a_controlled_clock(
     let page = s.get(&format!("/v/{}", v.video_id), None).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        retention::purge(&s.state, now + 32 * 86400)
+        retention::purge(&s.state.retention, now + 32 * 86400)
             .await
             .unwrap()
             .videos,

@@ -29,9 +29,9 @@ fn mpeg4_in_matroska() -> Vec<u8> {
 
 /// Run the video's job once; it must have settled it for good.
 async fn process_once(s: &Server, video_id: &str) -> vidreply_core::protocol::Video {
-    assert!(jobs::run_one(&s.state).await.unwrap(), "the job ran");
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap(), "the job ran");
     assert!(
-        !jobs::run_one(&s.state).await.unwrap(),
+        !jobs::run_one(&s.state.jobs).await.unwrap(),
         "and is not queued again"
     );
     let v = status(s, video_id).await;
@@ -196,7 +196,7 @@ async fn an_ffmpeg_taken_over_runs_confined_and_reads_no_secret() {
     let secret = plant_secret(s.data());
     let marker = "conv-db-marker-7f3a9c";
     let v = send(&s, marker, &recording()).await;
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     let ready = status(&s, &v.video_id).await;
     assert_eq!(ready.status, "ready", "the real work was done: {ready:?}");
 

@@ -278,7 +278,7 @@ async fn cancelling_and_the_stale_upload_sweep_leave_nothing_in_storage() {
     );
     let (abandoned, abandoned_video) = &uploads[1];
     let row = s.state.db.upload(abandoned).await.unwrap().unwrap();
-    let r = retention::purge(&s.state, unix_now() as i64 + 2 * 86400)
+    let r = retention::purge(&s.state.retention, unix_now() as i64 + 2 * 86400)
         .await
         .unwrap();
     assert_eq!(r.uploads_aborted, 1);

@@ -40,7 +40,7 @@ async fn on_s3_and_postgres_retention_leaves_nothing_in_the_bucket() {
     // Ready: PostgreSQL and the bucket (HEAD bucket) both answer.
     s.get("/readyz", None).await.expect_status(StatusCode::OK);
     let v = send(&s, "conv-s3-retention", &recording()).await;
-    assert!(jobs::run_one(&s.state).await.unwrap());
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap());
     assert_eq!(status(&s, &v.video_id).await.status, "ready");
     let bucket = weed.store();
     let prefix = format!("videos/{}/", v.video_id);
@@ -67,7 +67,9 @@ async fn on_s3_and_postgres_retention_leaves_nothing_in_the_bucket() {
     );
 
     let now = unix_now() as i64;
-    let r = retention::purge(&s.state, now + 31 * 86400).await.unwrap();
+    let r = retention::purge(&s.state.retention, now + 31 * 86400)
+        .await
+        .unwrap();
     assert_eq!((r.videos, r.uploads_aborted), (1, 1), "{r:?}");
     assert!(
         bucket.list_keys("videos/").await.unwrap().is_empty(),

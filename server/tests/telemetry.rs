@@ -354,7 +354,7 @@ async fn purging_a_video_forgets_its_telemetry() {
     report(&s, visit.token(), vec![start]).await;
     assert_eq!(export(&s, "since=0").await.len(), 1);
     let now = now() as i64;
-    vidreply_server::retention::purge(&s.state, now + 31 * 86400)
+    vidreply_server::retention::purge(&s.state.retention, now + 31 * 86400)
         .await
         .unwrap();
     assert!(export(&s, "since=0").await.is_empty());

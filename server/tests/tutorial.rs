@@ -136,7 +136,7 @@ async fn assets_are_registered_or_uploaded_and_outlive_retention() {
     let customer = video::send(&s, "conv-keep", &recording(PART_SIZE / 2))
         .await
         .video_id;
-    vidreply_server::retention::purge(&s.state, now() as i64 + 400 * 86_400)
+    vidreply_server::retention::purge(&s.state.retention, now() as i64 + 400 * 86_400)
         .await
         .unwrap();
     assert!(s.state.db.video(&customer).await.unwrap().is_none());

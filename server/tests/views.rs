@@ -231,7 +231,7 @@ async fn visits_past_their_limits_watch_but_mint_no_viewer() {
 async fn hls_segments_mark_the_session_and_a_failed_video_serves_nothing() {
     let s = server(&[]).await;
     let v = send(&s, "conv-hls", &recording()).await;
-    assert!(jobs::run_one(&s.state).await.unwrap(), "the job ran");
+    assert!(jobs::run_one(&s.state.jobs).await.unwrap(), "the job ran");
     let visit = Visit::open(&s, &v.video_id).await;
     let master = visit.page.hls.clone().expect("an HLS ladder");
     let r = s.get(&master, None).await;
@@ -286,7 +286,7 @@ async fn hls_segments_mark_the_session_and_a_failed_video_serves_nothing() {
     // watch page nor its unprocessed original is served.
     let s = server(&["--max-duration-seconds", "1"]).await;
     let bad = send(&s, "conv-long", &recording()).await;
-    while jobs::run_one(&s.state).await.unwrap() {}
+    while jobs::run_one(&s.state.jobs).await.unwrap() {}
     let failed = common::video::status(&s, &bad.video_id).await;
     assert_eq!(failed.status, "failed", "{failed:?}");
     let r = s.get(&format!("/v/{}", bad.video_id), None).await;

@@ -274,7 +274,7 @@ async fn a_video_past_its_retention_shows_a_410_expired_page() {
 async fn hls_playlists_are_served_here_and_each_segment_redirects_to_a_fresh_signature() {
     let s = server(&[]).await;
     let v = send(&s, "conv-hls", &real_recording()).await.video_id;
-    assert!(vidreply_server::jobs::run_one(&s.state).await.unwrap());
+    assert!(vidreply_server::jobs::run_one(&s.state.jobs).await.unwrap());
     let html = page(&s, &format!("/v/{v}"), &[]).await.text();
     assert_no_storage_url(&html);
     let c = config(&html);

@@ -1,75 +1,70 @@
-//! Rows whose columns hold a word of the typed vocabulary, read by hand: a word
-//! the code does not know is a decode error (`ColumnDecode`), never a guess.
+//! How a row is written, shared by the SQL store's capabilities (uploads, quotas,
+//! tutorials): the one place that lists an upload's and a video's columns.
 
-use std::str::FromStr;
+use super::{R, UploadRow, VideoRow};
 
-use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
-use vidreply_core::vocab::UnknownValue;
+/// The columns of an upload row, in the order [`bind_upload`] binds them ($1–$13).
+pub(super) const UPLOAD_COLUMNS: &str = "id, video_id, conversation_id, customer_id, mime_type, \
+     object_key, storage_upload_id, status, created_at, expires_at, poster_key, token_id, \
+     declared_bytes";
 
-use super::{UploadRow, VideoRow};
-
-/// A vocabulary column, parsed from its string.
-fn word<T: FromStr<Err = UnknownValue>>(row: &AnyRow, column: &str) -> sqlx::Result<T> {
-    let text: String = row.try_get(column)?;
-    text.parse()
-        .map_err(|e: UnknownValue| sqlx::Error::ColumnDecode {
-            index: column.to_string(),
-            source: Box::new(e),
-        })
+/// Bind an upload row's [`UPLOAD_COLUMNS`] as $1–$13 of `q`.
+pub(super) fn bind_upload<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    u: &'q UploadRow,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&u.id)
+        .bind(&u.video_id)
+        .bind(&u.conversation_id)
+        .bind(&u.customer_id)
+        .bind(&u.mime_type)
+        .bind(&u.object_key)
+        .bind(&u.storage_upload_id)
+        .bind(u.status.as_str())
+        .bind(u.created_at)
+        .bind(u.expires_at)
+        .bind(&u.poster_key)
+        .bind(&u.token_id)
+        .bind(u.declared_bytes)
 }
 
-/// `FromRow` for a row type: each plain column read by its name, each
-/// vocabulary column parsed with [`word`].
-macro_rules! from_row {
-    ($row:ident { $($col:ident),+; words: $($w:ident),+ }) => {
-        impl FromRow<'_, AnyRow> for $row {
-            fn from_row(r: &AnyRow) -> sqlx::Result<Self> {
-                Ok(Self {
-                    $($col: r.try_get(stringify!($col))?,)+
-                    $($w: word(r, stringify!($w))?,)+
-                })
-            }
-        }
-    };
-}
-
-from_row!(UploadRow {
-    id, video_id, conversation_id, customer_id, mime_type, object_key, storage_upload_id,
-    created_at, expires_at, poster_key, token_id, declared_bytes;
-    words: status
-});
-
-from_row!(VideoRow {
-    id, upload_id, conversation_id, customer_id, mime_type, object_key, size, duration_ms,
-    created_at, failure_code, failure_reason, poster_key, mp4_key, hls_key,
-    retention_expires_at, revoked_at, vetted_at;
-    words: status
-});
-
-#[cfg(test)]
-mod tests {
-    use super::super::{SqlStore, UploadStore};
-
-    #[tokio::test]
-    async fn a_status_the_code_does_not_know_is_a_decode_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = SqlStore::connect(&url).await.unwrap();
-        sqlx::query(
-            "INSERT INTO uploads (id, video_id, conversation_id, mime_type, object_key,
-             storage_upload_id, status, created_at, expires_at)
-             VALUES ('u1', 'v1', 'c1', 'video/webm', 'k', 's', 'shipped', 0, 0)",
-        )
-        .execute(&db.pool)
+/// One upload row, on a pooled connection or inside a transaction.
+pub(super) async fn insert_upload_row(conn: &mut sqlx::AnyConnection, u: &UploadRow) -> R<()> {
+    let sql = format!(
+        "INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+    );
+    bind_upload(sqlx::query(&sql), u)
+        .execute(conn)
         .await
-        .unwrap();
-        match db.upload("u1").await {
-            Err(sqlx::Error::ColumnDecode { index, source }) => {
-                assert_eq!(index, "status");
-                assert_eq!(source.to_string(), "unknown upload status: \"shipped\"");
-            }
-            other => panic!("expected a decode error, got {other:?}"),
-        }
-    }
+        .map(|_| ())
+}
+
+/// One video row, on a pooled connection or inside a transaction.
+pub(super) async fn insert_video_row(conn: &mut sqlx::AnyConnection, v: &VideoRow) -> R<()> {
+    sqlx::query(
+        "INSERT INTO videos (id, upload_id, conversation_id, customer_id, mime_type, object_key,
+         size, duration_ms, created_at, status, failure_code, failure_reason, poster_key,
+         mp4_key, hls_key, retention_expires_at, revoked_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
+    )
+    .bind(&v.id)
+    .bind(&v.upload_id)
+    .bind(&v.conversation_id)
+    .bind(&v.customer_id)
+    .bind(&v.mime_type)
+    .bind(&v.object_key)
+    .bind(v.size)
+    .bind(v.duration_ms)
+    .bind(v.created_at)
+    .bind(v.status.as_str())
+    .bind(&v.failure_code)
+    .bind(&v.failure_reason)
+    .bind(&v.poster_key)
+    .bind(&v.mp4_key)
+    .bind(&v.hls_key)
+    .bind(v.retention_expires_at)
+    .bind(v.revoked_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

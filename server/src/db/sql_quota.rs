@@ -4,7 +4,8 @@
 use sqlx::{AnyPool, Executor};
 use vidreply_core::vocab::UploadStatus;
 
-use super::{R, SqlStore, Store, TokenUsage, UploadQuota, UploadRow};
+use super::rows::{UPLOAD_COLUMNS, bind_upload, insert_upload_row};
+use super::{R, TokenUsage, UploadQuota, UploadRow};
 
 /// Open uploads (`$1`: the token) and their bytes (`$2`: what an open upload
 /// without `declared_bytes` counts): completed uploads count their video's size,
@@ -41,14 +42,16 @@ pub(super) async fn token_usage(
     Ok(TokenUsage { open, bytes })
 }
 
+/// `backend` is the pool's (`sqlite` or `postgres`).
 pub(super) async fn insert_upload_within(
-    store: &SqlStore,
+    pool: &AnyPool,
+    backend: &str,
     u: &UploadRow,
     quota: &UploadQuota,
 ) -> R<bool> {
     let Some(token) = &u.token_id else {
         // Nothing to count against: insert as it is.
-        super::sql::insert_upload_row(&mut *store.pool.acquire().await?, u).await?;
+        insert_upload_row(&mut *pool.acquire().await?, u).await?;
         return Ok(true);
     };
     let charge = u.declared_bytes.unwrap_or(quota.undeclared_bytes);
@@ -59,10 +62,10 @@ pub(super) async fn insert_upload_within(
         "INSERT INTO uploads ({}) SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13
          FROM ({usage}) AS used
          WHERE used.n_open < $14 AND used.n_bytes + $16 <= $17",
-        super::sql::UPLOAD_COLUMNS
+        UPLOAD_COLUMNS
     );
-    let mut tx = store.pool.begin().await?;
-    if store.backend() == "postgres" {
+    let mut tx = pool.begin().await?;
+    if backend == "postgres" {
         // PostgreSQL checks each statement against its own snapshot: creates of one
         // token take turns on a lock held until commit.
         (&mut *tx)
@@ -75,7 +78,7 @@ pub(super) async fn insert_upload_within(
         .await?;
     }
     // $12, the token id, is `token` (the row's own `token_id`, checked above).
-    let r = super::sql::bind_upload(sqlx::query(&sql), u)
+    let r = bind_upload(sqlx::query(&sql), u)
         .bind(quota.max_open)
         .bind(quota.undeclared_bytes)
         .bind(charge)

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use sqlx::{Any, Transaction};
 use vidreply_core::vocab::UploadStatus;
 
+use super::rows::{insert_upload_row, insert_video_row};
 use super::tutorial::{AssetRow, SessionMark, SessionStep, TutorialSessionRow, TutorialStore};
 use super::{JobRow, R, SqlStore, UploadRow, VideoRow};
 
@@ -38,12 +39,12 @@ impl TutorialStore for SqlStore {
             status: UploadStatus::Completed,
             ..u.clone()
         };
-        super::sql::insert_upload_row(&mut tx, &upload).await?;
+        insert_upload_row(&mut tx, &upload).await?;
         let video = VideoRow {
             retention_expires_at: None,
             ..v.clone()
         };
-        super::sql::insert_video_row(&mut tx, &video).await?;
+        insert_video_row(&mut tx, &video).await?;
         super::sql_jobs::insert_job(&mut tx, job).await?;
         insert_asset(&mut tx, a).await?;
         tx.commit().await

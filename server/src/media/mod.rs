@@ -20,6 +20,7 @@
 //!   download ends; its header duration is then real, which WebM's never was.
 
 mod hls;
+mod input;
 mod limits;
 mod outputs;
 mod packets;
@@ -243,6 +244,16 @@ pub async fn process(
         let _ = clear_outputs(&out_dir).await;
     }
     result
+}
+
+/// A fresh folder (mode 0700) under `root` (`VIDREPLY_WORK_DIR`, never inside
+/// `DATA_DIR`), for files on their way to or from storage and processing; it is
+/// removed when dropped.
+pub async fn work_dir(root: &Path) -> std::io::Result<tempfile::TempDir> {
+    tokio::fs::create_dir_all(root).await?;
+    tempfile::Builder::new()
+        .prefix("vidreply-")
+        .tempdir_in(root)
 }
 
 /// Check an original as processing does before it transcodes (codecs, picture,

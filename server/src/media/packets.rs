@@ -17,7 +17,7 @@ use std::path::Path;
 use tokio::time::Instant;
 use vidreply_core::media::Container;
 
-use super::probe::{input_args, work_dir};
+use super::input::{input_args, work_dir};
 use super::tool::{self, Tool};
 use super::{MediaError, MediaSettings};
 

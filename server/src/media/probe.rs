@@ -11,7 +11,6 @@
 //! The measuring pass also finds truncation (see [`super::packets`]).
 
 use std::collections::HashMap;
-use std::ffi::OsString;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -19,7 +18,8 @@ use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 use vidreply_core::media::Container;
 
-use super::limits::{DECODERS, check_codec, refused_codec};
+use super::input::{input_args, work_dir};
+use super::limits::{check_codec, refused_codec};
 use super::packets::{measured_ms, scan_packets};
 use super::tool::{self, Tool};
 use super::{MediaError, MediaSettings};
@@ -233,73 +233,6 @@ pub(crate) async fn probe_until(
         audio_stream: audio.map(|a| a.index),
         video_packets,
     })
-}
-
-/// `-v error`, the demuxer pinned to the sniffed container, only the `file`
-/// protocol (so a crafted file cannot make ffprobe open other URLs), only the
-/// decoders of codecs browsers record, then `extra`.
-pub(crate) fn input_args(
-    settings: &MediaSettings,
-    container: Container,
-    path: &Path,
-    extra: &[&str],
-) -> Vec<OsString> {
-    let mut args: Vec<OsString> = ["-v", "error", "-hide_banner"]
-        .iter()
-        .chain(extra)
-        .map(OsString::from)
-        .collect();
-    args.extend(confined_input(settings, demuxer(container), path));
-    args
-}
-
-/// The arguments that open `path` as an input the confined way: bounded threads,
-/// only the decoders of the codecs browsers record, only local files, and the
-/// demuxer named (never guessed from the content).
-pub(crate) fn confined_input(
-    settings: &MediaSettings,
-    demuxer: &str,
-    path: &Path,
-) -> Vec<OsString> {
-    let mut args: Vec<OsString> = settings.sandbox.threads_arg().into();
-    args.extend(
-        [
-            "-codec_whitelist",
-            DECODERS,
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            demuxer,
-            "-i",
-        ]
-        .map(OsString::from),
-    );
-    args.push(file_url(path));
-    args
-}
-
-/// The folder a tool reading `path` works in: the file's own.
-pub(crate) fn work_dir(path: &Path) -> std::path::PathBuf {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
-}
-
-/// The ffmpeg demuxer for a sniffed container; pinning it means a file is read only
-/// as what its magic bytes say it is.
-pub(crate) fn demuxer(container: Container) -> &'static str {
-    match container {
-        Container::Webm => "matroska",
-        Container::Mp4 | Container::QuickTime => "mov",
-    }
-}
-
-/// `file:` + path, so a file name with a colon is never read as a protocol.
-pub(crate) fn file_url(path: &Path) -> OsString {
-    let mut s = OsString::from("file:");
-    s.push(path.as_os_str());
-    s
 }
 
 fn display_size(w: u32, h: u32, sar: Option<&str>, rotation: u32) -> (u32, u32) {

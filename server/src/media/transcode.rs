@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::probe::{Probe, confined_input, demuxer};
+use super::input::{confined_input, demuxer};
+use super::probe::Probe;
 use super::tool::{self, Tool};
 use super::{MediaError, MediaSettings};
 

@@ -86,7 +86,7 @@ pub(super) fn issue_link(
         agt: genesys_user.map(str::to_string),
     };
     let token = state.tokens.issue(&claims);
-    let mut url = s.public_url().join("record").expect("static path");
+    let mut url = state.urls().record();
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("conversationId", &req.conversation_id);

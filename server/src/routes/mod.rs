@@ -3,10 +3,13 @@
 mod agent;
 mod links;
 mod local_storage;
+mod metrics;
 pub mod openapi;
 mod poster;
+mod redirect;
 mod send;
 mod telemetry;
+mod telemetry_export;
 mod tutorial;
 pub(crate) mod uploads;
 pub(crate) mod videos;
@@ -30,7 +33,7 @@ pub use links::issue_capture_link;
 
 use crate::error::{REQUEST_ID, envelope};
 use crate::state::AppState;
-use crate::{health, limits, metrics, ratelimit, security};
+use crate::{health, limits, ratelimit, security};
 
 /// The `/api/v1` routes. `routes!` takes each handler's method and path from its
 /// `#[utoipa::path]`, so a route and its OpenAPI operation are one registration.
@@ -49,8 +52,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(agent::config))
         .routes(routes!(agent::create_link))
         .routes(routes!(telemetry::report))
-        .routes(routes!(telemetry::export))
-        .routes(routes!(telemetry::engagement))
+        .routes(routes!(telemetry_export::export))
+        .routes(routes!(telemetry_export::engagement))
         .routes(routes!(watch::revoke_share_link))
         .routes(routes!(tutorial::assets::create, tutorial::assets::list))
         .routes(routes!(tutorial::assets::get))
@@ -85,7 +88,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> Router {
     let s = state.settings.clone();
     let dist = s.dist_dir.clone();
-    metrics::handle();
+    crate::metrics::handle();
     let api = Router::from(api_routes())
         .fallback(|| async { crate::error::ApiError::NotFound("No such endpoint.".into()) })
         .layer(DefaultBodyLimit::max(s.json_body_limit))
@@ -106,10 +109,14 @@ pub fn app(state: AppState) -> Router {
             limits::part_timeout,
         ));
     // The CSP names the origin of the URLs the store signs (S3, or this server).
-    let storage_origin = security::origin_of(&state.store.sign_get("csp-probe", Duration::ZERO));
+    let storage_origin =
+        crate::config::origin_of(&state.store.sign_get("csp-probe", Duration::ZERO));
     let index_html = std::fs::read_to_string(dist.join("index.html")).ok();
-    let headers =
-        security::SecurityHeaders::new(&s, storage_origin.as_deref(), index_html.as_deref());
+    let headers = security::SecurityHeaders::new(
+        &s.frame_ancestors,
+        storage_origin.as_deref(),
+        index_html.as_deref(),
+    );
     let limits = Arc::new(ratelimit::Limits::new(&s));
     let spa = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
     let router = Router::new()
@@ -124,7 +131,7 @@ pub fn app(state: AppState) -> Router {
         .layer(from_fn(envelope))
         .layer(from_fn(watch_pages::localize))
         .layer(from_fn_with_state(Arc::new(headers), security::add_headers));
-    let router = match security::cors(&s) {
+    let router = match security::cors(&s.cors_origins) {
         Some(cors) => router.layer(cors),
         None => router,
     };

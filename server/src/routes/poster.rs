@@ -86,10 +86,7 @@ pub async fn put(
     let work = state.work_dir().await.map_err(work_error)?;
     let file = work.path().join("poster.jpg");
     tokio::fs::write(&file, &bytes).await.map_err(work_error)?;
-    let key = format!(
-        "{}poster.jpg",
-        crate::processing::video_prefix(&upload.video_id)
-    );
+    let key = crate::addresses::poster_key(&upload.video_id);
     state.store.upload_file(&key, &file, "image/jpeg").await?;
     if !state.db.set_poster(&upload.id, &key).await? {
         // It left `open` while the file was stored. Cancelled: take the file back

@@ -158,7 +158,7 @@ pub async fn send(
         ));
     }
     let video = super::uploads::video_for(&state, who.as_ref(), &id).await?;
-    let share = super::videos::share_url(&state, &video.id);
+    let share = state.urls().share(&video.id);
     let body = if text.trim().is_empty() {
         share
     } else {

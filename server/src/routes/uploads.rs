@@ -27,8 +27,6 @@ mod complete;
 mod parts;
 pub mod quota;
 
-pub(crate) use quota::discard;
-
 /// Start an upload for the token's conversation.
 ///
 /// The answer says how to cut the recording into parts (`partSize`), how many to send
@@ -84,7 +82,7 @@ pub async fn create(
     // Checked before storage is asked for anything, and again with the insert.
     quota::check(&state, &claims.jti, req.total_bytes).await?;
     let video_id = uuid::Uuid::new_v4().simple().to_string();
-    let key = format!("videos/{video_id}/original.{}", container.extension());
+    let key = crate::addresses::original_key(&video_id, container.extension());
     let storage_upload_id = state.store.create_multipart(&key, &req.mime_type).await?;
     let now = unix_now() as i64;
     let row = UploadRow {
@@ -320,7 +318,7 @@ pub async fn abort(
     {
         return Err(ApiError::Conflict("This upload is being completed.".into()));
     }
-    discard(&state, &upload).await?;
+    crate::retention::discard(state.store.as_ref(), &upload).await?;
     tracing::info!(upload_id = %upload.id, "upload aborted");
     Ok(StatusCode::NO_CONTENT)
 }

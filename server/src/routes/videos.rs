@@ -12,16 +12,6 @@ use crate::error::ApiError;
 use crate::ratelimit::ClientIp;
 use crate::state::AppState;
 
-/// The link people receive for a video. Never a storage URL.
-pub fn share_url(state: &AppState, video_id: &str) -> String {
-    state
-        .settings
-        .public_url()
-        .join(&format!("v/{video_id}"))
-        .expect("id is URL-safe")
-        .into()
-}
-
 /// The video behind a share-link id; ids that could not be ours are not looked up.
 async fn find(state: &AppState, id: &str) -> Result<Option<crate::db::VideoRow>, ApiError> {
     let plausible = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
@@ -114,7 +104,7 @@ pub async fn media(
         }
     };
     served_to(&state, query.as_deref(), &video.id).await?;
-    super::tutorial::media::signed_redirect(&state, &video.id, key).await
+    super::redirect::signed_redirect(&state, &video.id, key).await
 }
 
 /// Record that the visit named by `?viewer=` was served this video's media: the
@@ -154,7 +144,7 @@ pub async fn poster(
     let key = video
         .poster_key
         .ok_or_else(|| ApiError::NotFound("This video has no poster yet.".into()))?;
-    super::tutorial::media::signed_redirect(&state, &video.id, &key).await
+    super::redirect::signed_redirect(&state, &video.id, &key).await
 }
 
 /// The HLS master playlist (`master.m3u8`).
@@ -242,10 +232,10 @@ async fn hls_file(
     if !safe || video.hls_key.is_none() {
         return Err(ApiError::NotFound("No such rendition file.".into()));
     }
-    let key = format!("{}hls/{file}", crate::processing::video_prefix(&video.id));
+    let key = crate::addresses::hls_key(&video.id, file);
     if !file.ends_with(".m3u8") {
         served_to(state, query, &video.id).await?;
-        return super::tutorial::media::signed_redirect(state, &video.id, &key).await;
+        return super::redirect::signed_redirect(state, &video.id, &key).await;
     }
     let bytes = state.store.read_head(&key, MAX_PLAYLIST + 1).await?;
     if bytes.len() > MAX_PLAYLIST {

@@ -14,6 +14,7 @@ use vidreply_core::vocab::VideoStatus;
 pub use super::watch_pages::{Unavailable, unavailable_page};
 
 use super::openapi::{NotFound, Unauthenticated};
+use crate::addresses;
 use crate::clock::unix_now;
 use crate::db::VideoRow;
 use crate::error::ApiError;
@@ -75,7 +76,6 @@ pub async fn serve_watch_page(
         agt: None,
     };
     let token = state.tokens.issue(&claims);
-    let base = format!("/v/{}", video.id);
     let cred = format!("{SESSION_PARAM}={token}");
     let config = WatchPage {
         video_id: video.id.clone(),
@@ -91,12 +91,12 @@ pub async fn serve_watch_page(
         hls: video
             .hls_key
             .as_ref()
-            .map(|_| format!("{base}/hls/{}?{cred}", crate::media::HLS_MASTER)),
-        mp4: format!("{base}/media?{cred}"),
+            .map(|_| format!("{}?{cred}", addresses::hls_master_path(&video.id))),
+        mp4: format!("{}?{cred}", addresses::media_path(&video.id)),
         poster: video
             .poster_key
             .as_ref()
-            .map(|_| format!("{base}/poster.jpg")),
+            .map(|_| addresses::poster_path(&video.id)),
         title: None,
     };
     let json = serde_json::to_string(&config).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -110,7 +110,8 @@ pub async fn serve_watch_page(
     // Without the app (scripts off, or it failed to load), the page still offers the file.
     let noscript = format!(
         "<noscript><p>Your browser cannot run the video player. \
-         <a href=\"{base}/media\">Open the video</a> instead.</p></noscript>"
+         <a href=\"{}\">Open the video</a> instead.</p></noscript>",
+        addresses::media_path(&video.id)
     );
     let html = inject(&inject(&shell, "</head>", &head), "</body>", &noscript);
     let mut res = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();

@@ -41,7 +41,7 @@ pub async fn asset(s: &Server, id: &str) -> TutorialAsset {
 
 /// Run processing jobs until none is due.
 pub async fn process_all(s: &Server) {
-    while vidreply_server::jobs::run_one(&s.state).await.unwrap() {}
+    while vidreply_server::jobs::run_one(&s.state.jobs).await.unwrap() {}
 }
 
 /// Upload a real 2 s recording as a tutorial asset and process it; returns its id.

@@ -6,12 +6,12 @@
 //! - `sign`: `POST /api/v1/media/sign-video-url` and the session status for the IVR.
 //! - `link`: the link itself, `/t/{asset}`, which serves the watch page.
 //! - `marks`: what telemetry of a tutorial session records and announces.
-//! - `media`: signed storage redirects, cached for tutorial assets.
+//!
+//! Their media goes through `routes::redirect`, as every video's does.
 
 pub(super) mod assets;
 pub(super) mod link;
 pub(super) mod marks;
-pub(super) mod media;
 pub(super) mod sign;
 mod upload;
 

@@ -123,10 +123,7 @@ pub async fn sign_video_url(
         jti: uuid::Uuid::new_v4().to_string(),
     };
     let token = state.tokens.issue_other(&claims);
-    let mut url = s
-        .public_url()
-        .join(&format!("t/{}", req.asset_id))
-        .expect("asset ids are URL-safe");
+    let mut url = state.urls().tutorial(&req.asset_id);
     url.query_pairs_mut()
         .append_pair("conversationId", &req.conversation_id)
         .append_pair("session", &req.session_token)

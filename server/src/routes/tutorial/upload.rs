@@ -69,7 +69,7 @@ pub async fn receive(
         )));
     }
     let video_id = uuid::Uuid::new_v4().simple().to_string();
-    let key = format!("videos/{video_id}/original.{}", container.extension());
+    let key = crate::addresses::original_key(&video_id, container.extension());
     state.store.upload_file(&key, &path, mime).await?;
     let now = unix_now() as i64;
     // Tutorial assets belong to no conversation.

@@ -71,7 +71,7 @@ async fn settle(
                 .transition(&upload.id, UploadStatus::Completing, next)
                 .await?;
             if next == UploadStatus::Aborted
-                && let Err(del) = super::discard(state, upload).await
+                && let Err(del) = crate::retention::discard(state.store.as_ref(), upload).await
             {
                 tracing::warn!(upload_id = %upload.id, error = %del, "could not delete a refused upload; retention will");
             }
@@ -265,7 +265,7 @@ async fn finished(state: &AppState, upload: &UploadRow) -> Result<Video, ApiErro
 pub fn to_api(state: &AppState, v: &VideoRow) -> Video {
     Video {
         video_id: v.id.clone(),
-        media_url: crate::routes::videos::share_url(state, &v.id),
+        media_url: state.urls().share(&v.id),
         mime_type: v.mime_type.clone(),
         size: v.size as u64,
         duration: v.duration_ms.map(|d| d as f64 / 1000.0),

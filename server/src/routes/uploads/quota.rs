@@ -1,5 +1,6 @@
-//! What one capture link may hold: open uploads and bytes (`VIDREPLY_TOKEN_MAX_*`);
-//! and what an upload that ends without a video leaves in storage: nothing.
+//! What one capture link may hold: open uploads and bytes (`VIDREPLY_TOKEN_MAX_*`).
+//! (What an upload that ends without a video leaves in storage, nothing, is
+//! `retention::discard`.)
 //!
 //! An open upload counts what it may still hold (its `totalBytes`, else the
 //! largest upload), because sign refuses parts past that; a completed one counts
@@ -58,24 +59,6 @@ pub async fn insert(
     Err(quota_exceeded(
         "This link's upload quota is used up; finish or cancel an open upload first.".into(),
     ))
-}
-
-/// Drop everything an upload that ends without a video left in storage: its
-/// parts, and every object under its video's prefix (the poster, an assembled
-/// original).
-pub(crate) async fn discard(
-    state: &AppState,
-    upload: &UploadRow,
-) -> Result<(), crate::storage::StorageError> {
-    state
-        .store
-        .abort(&upload.object_key, &upload.storage_upload_id)
-        .await?;
-    state
-        .store
-        .delete_prefix(&crate::processing::video_prefix(&upload.video_id))
-        .await?;
-    Ok(())
 }
 
 /// An upload quota's refusal: room comes back when the link finishes or cancels an

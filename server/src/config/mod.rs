@@ -1,5 +1,17 @@
 //! Settings: every limit is a named setting with a default, from flags, environment
-//! or a TOML file (`--config`); see [`crate::config_file`] for the precedence.
+//! or a TOML file (`--config`); see [`file`] for the precedence.
+//!
+//! A leaf: this folder owns every settings struct, the parsers of their values and
+//! one [`Settings::validate`]; it imports nothing else of the server. Components
+//! take their own slice (`genesys` a [`GenesysSettings`], `security` its two lists).
+
+pub mod file;
+mod genesys;
+pub mod limits;
+mod origins;
+mod redact;
+mod validate;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +19,12 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use url::Url;
 
-pub use crate::config_webhooks::WebhookConfig;
+pub use file::{LoadError, load_from};
+pub use genesys::GenesysSettings;
+pub use limits::{MediaLimits, UploadQuotas, parse_run_as};
+pub use origins::{GENESYS_ORIGINS, origin_of, parse_csp_source, parse_origin};
+pub use validate::S3_MIN_PART_SIZE;
+pub use webhooks::WebhookConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -179,9 +196,9 @@ pub struct Settings {
     /// How long an unfinished upload may be resumed, in seconds.
     #[arg(long, env = "VIDREPLY_UPLOAD_TTL_SECONDS", default_value_t = 86400)]
     pub upload_ttl_seconds: u64,
-    // What one capture link may store (`crate::config_limits`).
+    // What one capture link may store (`limits`).
     #[command(flatten)]
-    pub quotas: crate::config_limits::UploadQuotas,
+    pub quotas: UploadQuotas,
 
     /// Endpoint that receives `video.received` (Standard Webhooks signed).
     #[arg(long, env = "VIDREPLY_WEBHOOK_URL")]
@@ -261,9 +278,9 @@ pub struct Settings {
         default_value = "360:800,720:2500"
     )]
     pub hls_renditions: String,
-    // What one video may cost to process, and the ffmpeg sandbox (`crate::config_limits`).
+    // What one video may cost to process, and the ffmpeg sandbox (`limits`).
     #[command(flatten)]
-    pub media_limits: crate::config_limits::MediaLimits,
+    pub media_limits: MediaLimits,
 
     /// Print a ready-to-open demo capture link on start (to stdout, never to the log);
     /// `scripts/run` turns it on. Anyone who reads the output can record with it.
@@ -290,16 +307,16 @@ pub struct Settings {
         long,
         env = "VIDREPLY_FRAME_ANCESTORS",
         value_delimiter = ',',
-        value_parser = crate::security::parse_csp_source,
+        value_parser = parse_csp_source,
         default_value = GENESYS_ORIGINS
     )]
     pub frame_ancestors: Vec<String>,
     /// Other origins whose pages may call the API and PUT parts (CORS); none by default (same origin only).
-    #[arg(long, env = "VIDREPLY_CORS_ORIGINS", value_delimiter = ',', value_parser = crate::security::parse_origin)]
+    #[arg(long, env = "VIDREPLY_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
-    // The agent frame's Genesys Cloud sign-in (`crate::genesys`).
+    // The agent frame's Genesys Cloud sign-in (`genesys`, used by `crate::genesys`).
     #[command(flatten)]
-    pub genesys: crate::genesys::GenesysSettings,
+    pub genesys: GenesysSettings,
 
     /// Requests one client IP may make per minute, sustained (0 turns the limit off).
     #[arg(
@@ -354,15 +371,10 @@ pub struct Settings {
     pub metrics_public: bool,
 }
 
-/// Genesys Cloud's app hosts in every region (`apps.mypurecloud.com`, `apps.usw2.pure.cloud`, …).
-pub const GENESYS_ORIGINS: &str = "https://*.mypurecloud.com,https://*.mypurecloud.com.au,\
-https://*.mypurecloud.ie,https://*.mypurecloud.de,https://*.mypurecloud.jp,https://*.pure.cloud,\
-https://*.us-gov-pure.cloud";
-
 impl Settings {
     /// Settings from the command line, the environment and the `--config` file.
-    pub fn load() -> Result<Self, crate::config_file::LoadError> {
-        crate::config_file::load_from(std::env::args_os())
+    pub fn load() -> Result<Self, LoadError> {
+        load_from(std::env::args_os())
     }
 
     /// The retry policy browsers are told to use.
@@ -379,60 +391,5 @@ impl Settings {
         self.public_url.clone().unwrap_or_else(|| {
             Url::parse(&format!("http://{}/", self.bind)).expect("socket address forms a URL")
         })
-    }
-}
-
-/// Secrets are never printed; everything else is.
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hidden = |o: &Option<String>| o.as_ref().map(|_| "<redacted>");
-        f.debug_struct("Settings")
-            .field("bind", &self.bind)
-            .field("public_url", &without_query(&self.public_url()))
-            .field("data_dir", &self.data_dir)
-            .field("storage", &self.storage)
-            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(without_query))
-            .field("s3_bucket", &self.s3_bucket)
-            .field("s3_access_key_id", &hidden(&self.s3_access_key_id))
-            .field("s3_secret_access_key", &hidden(&self.s3_secret_access_key))
-            .field("api_key", &hidden(&self.api_key))
-            .field("signing_secret", &hidden(&self.signing_secret))
-            .field("webhook_url", &self.webhook_url.as_ref().map(without_query))
-            .field("webhook_secret", &hidden(&self.webhook_secret))
-            .field("webhooks", &hidden(&self.webhooks))
-            .field("part_size", &self.part_size)
-            .field("max_upload_bytes", &self.max_upload_bytes)
-            .field("presign_ttl_seconds", &self.presign_ttl_seconds)
-            .field("quotas", &self.quotas)
-            .field("media_limits", &self.media_limits)
-            .field("watch_token_ttl_seconds", &self.watch_token_ttl_seconds)
-            .field("tutorial_min_ttl_seconds", &self.tutorial_min_ttl_seconds)
-            .field("tutorial_max_ttl_seconds", &self.tutorial_max_ttl_seconds)
-            .field("frame_ancestors", &self.frame_ancestors)
-            .field("cors_origins", &self.cors_origins)
-            .field("genesys", &self.genesys)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
-            .field("metrics_public", &self.metrics_public)
-            .field(
-                "header_read_timeout_seconds",
-                &self.header_read_timeout_seconds,
-            )
-            .field("max_connections", &self.max_connections)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A URL fit for a log: no user, password, query or fragment (they may hold credentials).
-pub(crate) fn without_query(url: &Url) -> String {
-    let mut u = url.clone();
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    let had_query = u.query().is_some();
-    u.set_query(None);
-    u.set_fragment(None);
-    if had_query {
-        format!("{u}?<redacted>")
-    } else {
-        u.into()
     }
 }

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use crate::config::Settings;
+use super::Settings;
 
 /// One webhook endpoint as configured.
 #[derive(Clone, serde::Deserialize)]

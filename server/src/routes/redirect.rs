@@ -1,6 +1,7 @@
-//! Temporary redirects to signed storage URLs. Customer videos get a fresh signature
-//! per request and `no-store`; tutorial assets (static, sent to many callers) reuse
-//! the bucket's signature and may be cached until the bucket ends.
+//! Temporary redirects to signed storage URLs, below every route that serves a
+//! video's files (`videos` for share links and tutorial links alike). Customer videos
+//! get a fresh signature per request and `no-store`; tutorial assets (static, sent to
+//! many callers) reuse the bucket's signature and may be cached until the bucket ends.
 
 use std::time::Duration;
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches, Command, CommandFactory, FromArgMatches};
 
-use crate::config::Settings;
+use super::Settings;
 
 /// Why settings could not be loaded.
 #[derive(Debug)]
@@ -318,5 +318,5 @@ fn example_value(arg: &Arg) -> String {
 }
 
 #[cfg(test)]
-#[path = "config_file_tests.rs"]
+#[path = "file_tests.rs"]
 mod tests;

@@ -2,7 +2,7 @@ use std::ffi::OsStr;
 
 use super::*;
 
-const EXAMPLE: &str = include_str!("../vidreply.example.toml");
+const EXAMPLE: &str = include_str!("../../vidreply.example.toml");
 
 fn with_file(toml: &str, extra: &[&str]) -> (tempfile::TempDir, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
 //! Settings that bound what one capture link can store and what one video can
-//! cost to process (flattened into [`crate::config::Settings`]).
+//! cost to process (flattened into [`super::Settings`]).
 
 use std::path::{Path, PathBuf};
 
