@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // One way to find a free port, shared with the e2e harness.
-import { freePort } from '../../tests/e2e/support/server';
+import { freePort, TARGET } from '../../tests/e2e/support/server';
 
-export { freePort };
+export { freePort, TARGET };
 
 export const ROOT = join(__dirname, '../..');
 
@@ -30,7 +30,7 @@ export async function startServer(env: Record<string, string> = {}, distDir = jo
   const apiKey = `bench-${randomBytes(24).toString('hex')}`;
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  const child: ChildProcess = spawn(join(ROOT, 'target/release/vidreply-server'), [], {
+  const child: ChildProcess = spawn(join(TARGET, 'release/vidreply-server'), [], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
