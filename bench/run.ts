@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, procStats, startServer } from './lib/server';
+import { ROOT, procStats, serverErrors, startServer } from './lib/server';
 import { cameraY4m, launch, webmOfSize, smallWebm, Throttle } from './lib/browser';
 import { timeToCamera } from './lib/pages';
 import { downloadSize, buildUppyPage } from './figures/size';
@@ -145,19 +145,27 @@ async function main() {
     };
     const missing = missingFigures(doc);
     if (missing.length) (doc as any).missingFigures = missing;
+    // Figures measured against a server that failed requests say nothing: name each failure.
+    const errors = serverErrors();
+    if (errors.length) (doc as any).serverErrors = errors;
     const out = outArg >= 0 ? args[outArg + 1] : join(ROOT, 'target/bench', `bench-${doc.mode}-${Date.now()}.json`);
     mkdirSync(join(out, '..'), { recursive: true });
     writeFileSync(out, JSON.stringify(doc, null, 2) + '\n');
     process.stdout.write(summary(doc) + '\n');
     if (missing.length) process.stderr.write(`bench failed: figures missing or not numeric:\n  ${missing.join('\n  ')}\n`);
+    if (errors.length) {
+      process.stderr.write(`${smoke ? 'bench failed' : 'bench warning'}: the server answered with 5xx or logged errors:\n  ${errors.join('\n  ')}\n`);
+    }
     process.stdout.write(`${out}\n`);
-    if (missing.length) process.exitCode = 1;
+    if (missing.length || (smoke && errors.length)) process.exitCode = 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 main().catch((e) => {
+  const errors = serverErrors();
+  if (errors.length) process.stderr.write(`the server answered with 5xx or logged errors:\n  ${errors.join('\n  ')}\n`);
   process.stderr.write(`bench failed: ${e?.stack ?? e}\n`);
   process.exit(1);
 });

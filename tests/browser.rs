@@ -101,20 +101,30 @@ async fn records_from_the_fake_camera_into_the_journal() {
 
 /// Safari (26) hands out empty blobs for short time-slices: the recorder asks for at
 /// least 1 s, and drops empty blobs before they reach the journal. A MediaRecorder
-/// wrapper notes the time-slice and delivers an empty blob before every real one.
+/// wrapper notes the time-slice, keeps every real chunk, and delivers an empty blob
+/// beside each; it counts the empty blobs the recorder's own listener was handed.
 #[wasm_bindgen_test]
 async fn asks_for_one_second_slices_and_drops_empty_blobs() {
     let install = js_sys::Function::new_no_args(
         r#"const Original = window.MediaRecorder;
-        const seen = { timeslice: null, real: 0, empty: 0 };
+        const seen = { timeslice: null, real: [], emptyToApp: 0 };
+        let own = true;
         window.MediaRecorder = class extends Original {
           constructor(stream, options) {
             super(stream, options);
             this.addEventListener('dataavailable', (e) => {
-              if (e.data.size === 0) { seen.empty++; return; }
-              seen.real++;
+              if (e.data.size === 0) return;
+              seen.real.push(e.data);
               this.dispatchEvent(new BlobEvent('dataavailable', { data: new Blob([]) }));
             });
+            own = false;
+          }
+          addEventListener(type, listener, options) {
+            if (own || type !== 'dataavailable') return super.addEventListener(type, listener, options);
+            return super.addEventListener(type, (e) => {
+              if (e.data.size === 0) seen.emptyToApp++;
+              return listener(e);
+            }, options);
           }
           start(timeslice) { seen.timeslice = timeslice; return super.start(timeslice); }
         };
@@ -138,12 +148,32 @@ async fn asks_for_one_second_slices_and_drops_empty_blobs() {
     let seen = get(&probe, "seen");
     const { assert!(TIMESLICE_MS >= 1000) };
     assert_eq!(get(&seen, "timeslice").as_f64(), Some(TIMESLICE_MS as f64));
-    let real = get(&seen, "real").as_f64().unwrap() as usize;
-    assert!(get(&seen, "empty").as_f64().unwrap() as usize >= real);
+    let real: Vec<JsValue> = js_sys::Array::from(&get(&seen, "real")).to_vec();
+    assert!(
+        real.len() >= 2,
+        "about one chunk a second, got {}",
+        real.len()
+    );
+    // The recorder was handed an empty blob beside every real one…
+    let empty_to_app = get(&seen, "emptyToApp").as_f64().unwrap() as usize;
+    assert!(
+        empty_to_app >= real.len(),
+        "{empty_to_app} empty blobs for {} real ones",
+        real.len()
+    );
+    // …and passed on exactly the real chunks, the same blobs in the same order.
     let chunks = chunks.take();
-    assert!(real >= 2, "about one chunk a second, got {real}");
-    assert_eq!(chunks.len(), real, "only the real chunks reach the journal");
-    assert!(chunks.iter().all(|c| c.size() > 0.0));
+    assert_eq!(
+        chunks.len(),
+        real.len(),
+        "only the real chunks reach the journal"
+    );
+    for (i, (got, want)) in chunks.iter().zip(&real).enumerate() {
+        assert!(
+            js_sys::Object::is(got, want),
+            "chunk {i} is not the recorder's own"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

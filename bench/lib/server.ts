@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // One way to find a free port, shared with the e2e harness.
-import { freePort } from '../../tests/e2e/support/server';
+import { freePort, TARGET } from '../../tests/e2e/support/server';
 
-export { freePort };
+export { freePort, TARGET };
 
 export const ROOT = join(__dirname, '../..');
 
@@ -18,7 +18,39 @@ export interface BenchServer {
   apiKey: string;
   dataDir: string;
   pid: number;
+  /** Stop it; what it answered with 5xx or logged as an error goes to [`serverErrors`]. */
   stop: () => Promise<void>;
+}
+
+/** Every server the bench started, by name, with what went wrong in it. */
+const errorsSeen: string[] = [];
+let started = 0;
+
+/**
+ * What the bench's servers got wrong while it measured: requests answered with a 5xx
+ * (from each server's own /metrics) and lines logged at ERROR, each naming its server.
+ * A figure measured against a failing server says nothing; `--smoke` fails on these.
+ */
+export function serverErrors(): string[] {
+  return [...errorsSeen];
+}
+
+/** `http_requests_total` samples whose status is 5xx, as "METHOD route: N × status". */
+export function fiveHundreds(metrics: string): string[] {
+  const out: string[] = [];
+  for (const line of metrics.split('\n')) {
+    const m = line.match(/^http_requests_total\{(.*)\}\s+(\S+)$/);
+    if (!m) continue;
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    const n = Number(m[2]);
+    if (/^5\d\d$/.test(labels.status ?? '') && n > 0) out.push(`${labels.method} ${labels.route}: ${n} × ${labels.status}`);
+  }
+  return out;
+}
+
+/** Lines of the server's text log at level ERROR. */
+export function errorLines(log: string): string[] {
+  return log.split('\n').filter((l) => /^\S+\s+ERROR\s/.test(l));
 }
 
 /** `env` may use `{port}` for the port this server listens on. */
@@ -30,7 +62,12 @@ export async function startServer(env: Record<string, string> = {}, distDir = jo
   const apiKey = `bench-${randomBytes(24).toString('hex')}`;
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  const child: ChildProcess = spawn(join(ROOT, 'target/release/vidreply-server'), [], {
+  const logged: string[] = [];
+  let partial = '';
+  // Named by its settings, secrets left out, so a failure says which run it was.
+  const settings = Object.entries(env).map(([k, v]) => `${k}=${/SECRET|KEY|TOKEN|PASSWORD/i.test(k) ? '…' : v}`);
+  const name = `server #${++started} (${[url, ...settings].join(' ')})`;
+  const child: ChildProcess = spawn(join(TARGET, 'release/vidreply-server'), [], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -43,7 +80,13 @@ export async function startServer(env: Record<string, string> = {}, distDir = jo
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  child.stderr!.on('data', (d) => { log = (log + d).slice(-20_000); });
+  child.stderr!.on('data', (d) => {
+    log = (log + d).slice(-20_000);
+    // Every ERROR line, however long the log grows (the tail above is for start-up failures).
+    const lines = (partial + d).split('\n');
+    partial = lines.pop() ?? '';
+    logged.push(...errorLines(lines.join('\n')));
+  });
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
     try {
@@ -55,11 +98,21 @@ export async function startServer(env: Record<string, string> = {}, distDir = jo
   return {
     url, port, apiKey, dataDir, pid: child.pid!,
     stop: async () => {
+      if (child.exitCode !== null) errorsSeen.push(`${name} exited by itself (${child.exitCode ?? child.signalCode})`);
       if (child.exitCode === null) {
+        try {
+          const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${apiKey}` } });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          errorsSeen.push(...fiveHundreds(await res.text()).map((e) => `${name} answered ${e}`));
+        } catch (e) {
+          errorsSeen.push(`${name}: /metrics could not be read to count 5xx answers (${e})`);
+        }
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
       }
+      logged.push(...errorLines(partial));
+      errorsSeen.push(...logged.map((l) => `${name} logged: ${l}`));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

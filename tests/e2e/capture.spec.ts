@@ -10,7 +10,7 @@ import { completionOf, sentVideo, sha256 } from './support/flow';
 import { storedObject } from './support/recording';
 import {
   en, launchChromium, withChromium, makeFixtures, Fixtures, captureUrl, expectReady, leftRightBrightness,
-  screenshot, chromiumReports,
+  screenshot, chromiumReports, mediaSeconds,
 } from './support/capture-kit';
 
 const root = (page: Page) => page.locator('.vr-root');
@@ -486,9 +486,10 @@ test.describe('a phone-sized touch screen', () => {
 });
 
 test.describe('recording limit', () => {
+  const LIMIT_S = 3;
 
   test('maxDuration=3 stops by itself at 0:03, after the remaining time counted down', async ({ page }) => {
-    const errors = await openRecorder(page, (await captureUrl(server, { maxDuration: '3', countdown: '0' })).url);
+    const errors = await openRecorder(page, (await captureUrl(server, { maxDuration: String(LIMIT_S), countdown: '0' })).url);
     await page.getByRole('button', { name: 'Allow camera' }).click();
     await expect(root(page)).toHaveAttribute('data-screen', 'preview');
     // Keep every value the "remaining" timer shows, and every screen.
@@ -533,7 +534,14 @@ test.describe('recording limit', () => {
     await expect(status(page)).toHaveText(en('sent'), { timeout: 120_000 });
     const video = await (await done).json();
     const record = await expectReady(server, video.videoId);
-    console.log(`[limit] processed duration ${record.duration} s`);
+    // The video itself ends at the limit: its media, probed, lasts the 3 s recorded up to
+    // it, and not a time-slice more (the recorder was stopped, not only the screen).
+    const ext = video.mimeType.startsWith('video/mp4') ? 'mp4' : 'webm';
+    const media = mediaSeconds(await storedObject(server, `videos/${video.videoId}/original.${ext}`), ext);
+    console.log(`[limit] stored media ${media.toFixed(3)} s; processed duration ${record.duration} s`);
+    expect(media).toBeGreaterThan(LIMIT_S - 0.5);
+    expect(media).toBeLessThanOrEqual(LIMIT_S + 0.5);
+    expect(record.duration).toBeLessThanOrEqual(LIMIT_S + 0.5);
     expect(errors).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { test, expect, Page } from '@playwright/test';
 import { startServer, createCaptureLink, RunningServer } from './support/server';
 import { StaticSite } from './support/static';
 import { completionOf } from './support/flow';
+import { en } from './support/capture-kit';
 
 interface Reported {
   name: string;
@@ -87,16 +88,29 @@ test.describe('widget on another origin', () => {
   });
 
   test('a token the server refuses ends in an error event with a code', async ({ page }) => {
+    // Every answer the API gave this page that was not a success.
+    const refusals: { path: string; status: number; error: any }[] = [];
+    page.on('response', async (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/v1/') && r.status() >= 400) {
+        refusals.push({ path, status: r.status(), error: (await r.json().catch(() => ({}))).error });
+      }
+    });
     await page.goto(widget({ endpoint: server.url, token: 'not-a-capture-token', conversationId: 'conv-bad', countdown: '0' }));
     await recordAndStop(page);
     await page.getByRole('button', { name: 'Send' }).click();
     await expect(page.locator('#events li[data-event="error"]')).toHaveCount(1);
+    // The server refused the token, and only the token: 401 `unauthenticated`, naming no field.
+    const refused = 'This link is not valid. Ask for a new link.';
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const r of refusals) {
+      expect(r, r.path).toMatchObject({ path: '/api/v1/uploads', status: 401, error: { code: 'unauthenticated', message: refused } });
+      expect(r.error.field, r.path).toBeUndefined();
+    }
+    // The page hears the recorder's stable code for a send that failed, with the server's reason.
     const events = await reported(page);
-    const error = events.find((e) => e.name === 'error')!.detail;
-    expect(typeof error.code).toBe('string');
-    expect(error.code).not.toBe('');
-    expect(error.message).toBeTruthy();
-    expect(events.map((e) => e.name)).not.toContain('sent');
+    expect(events.map((e) => e.name)).toEqual(['recordingstart', 'recordingstop', 'error']);
+    expect(events[2].detail).toEqual({ code: 'send_failed', message: en('err-send-kept', { message: refused }) });
   });
 
   test('options that are missing or wrong: mount throws an error naming the field', async ({ page }) => {

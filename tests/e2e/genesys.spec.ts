@@ -114,10 +114,21 @@ test('agent records in the Genesys frame, copies the share link and sends it by 
 test('a frame for a conversation the agent cannot see says so and records nothing', async ({ page }) => {
   const conversationId = randomUUID(); // not known to the stand-in
   genesys.frameUrl = `${server.url}/www/genesys.html?conversationId=${conversationId}&gcTargetEnv=mypurecloud.com`;
+  const refused = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/agent/capture-links');
   await page.goto(`${genesys.url}/desktop`);
   const frame = page.frameLocator('iframe');
-  await expect(frame.locator('body')).toContainText(/not allowed|cannot|can't|403/i);
+  // The server refused the link with its stable code, after Genesys said the agent cannot see it.
+  const res = await refused;
+  expect(res.status()).toBe(403);
+  const reason = `Your Genesys Cloud user cannot see conversation ${conversationId}.`;
+  expect((await res.json()).error).toMatchObject({ code: 'forbidden', message: reason });
+  expect(genesys.calls).toContain(`/api/v2/conversations/${conversationId}`);
+  // The frame says exactly that, as an error, and offers no way to record.
+  const state = frame.getByRole('status');
+  await expect(state).toHaveText(`Genesys Cloud does not let you record for this conversation (${reason.replace(/\.$/, '')}).`);
+  await expect(state).toHaveAttribute('data-kind', 'error');
   await expect(frame.getByRole('button', { name: 'Allow camera' })).toHaveCount(0);
+  await expect(frame.getByRole('button')).toHaveCount(0);
 });
 
 test("a customer's link asking for agent mode shows no send and cannot send", async ({ context, page }) => {

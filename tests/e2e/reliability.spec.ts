@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { S3Client, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { startServer, createCaptureLink, RunningServer, Backend } from './support/server';
 import { captureRecorderChunks, recordedSha256 } from './support/recording';
-import { startRecording, serverParts, sentVideo, completionOf, stopAndSend, sha256, isPartPut } from './support/flow';
+import { startRecording, serverParts, sentVideo, completionOf, stopAndSend, sha256, isPartPut, partNumberOf } from './support/flow';
 
 // Small parts on local disk so a few seconds of fake camera make many parts. S3
 // refuses parts under 5 MiB (SeaweedFS too), so there one recording is one part.
@@ -88,16 +88,21 @@ for (const backend of ['local', 's3'] as Backend[]) {
         (r: any) => r.fulfill({ status: 429, headers: { 'retry-after': '1' }, body: 'slow down' }),
         (r: any) => r.abort('connectionreset'),
       ];
-      let puts = 0, injected = 0, okBytes = 0, failedBytes = 0;
+      // Every attempt of every part, in order: whether it went through, and its bytes.
+      const attempts = new Map<number, { through: boolean; body: Buffer }[]>();
+      let puts = 0, injected = 0;
       await page.route((u) => true, async (route, req) => {
         if (!isPartPut(req)) return route.fallback();
-        const len = req.postDataBuffer()?.length ?? 0;
+        const n = partNumberOf(req.url());
+        const tries = attempts.get(n) ?? [];
+        attempts.set(n, tries);
+        const body = req.postDataBuffer() ?? Buffer.alloc(0);
         // One of each failure first, then every other attempt.
         if (injected < failures.length || puts++ % 2 === 0) {
-          failedBytes += len;
+          tries.push({ through: false, body });
           return failures[injected++ % failures.length](route);
         }
-        okBytes += len;
+        tries.push({ through: true, body });
         return route.continue();
       });
       await startRecording(page, l.url);
@@ -106,9 +111,18 @@ for (const backend of ['local', 's3'] as Backend[]) {
       const recorded = await recordedSha256(page);
       expect(sha256(stored)).toBe(recorded.sha256);
       expect(injected).toBeGreaterThanOrEqual(4);
-      // Every byte went through exactly once, plus exactly the bytes of the failed attempts.
-      expect(okBytes).toBe(recorded.size);
-      expect(okBytes + failedBytes).toBe(recorded.size + failedBytes);
+      // Parts 1..n, each through exactly once, as its last attempt: nothing that went
+      // through was sent again. Every failed attempt was that same part, re-sent whole.
+      const numbers = [...attempts.keys()].sort((a, b) => a - b);
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+      for (const n of numbers) {
+        const tries = attempts.get(n)!;
+        const last = tries.at(-1)!;
+        expect(tries.map((t) => t.through), `part ${n}`).toEqual([...tries.slice(1).map(() => false), true]);
+        for (const t of tries) expect(sha256(t.body), `part ${n}, a failed attempt`).toBe(sha256(last.body));
+      }
+      // What went through, in part order, is exactly the recording.
+      expect(sha256(Buffer.concat(numbers.map((n) => attempts.get(n)!.at(-1)!.body)))).toBe(recorded.sha256);
     });
 
     test('reload mid-upload: the journal offers to resume and only missing parts go up', async ({ page }) => {
@@ -116,17 +130,19 @@ for (const backend of ['local', 's3'] as Backend[]) {
       // Let the first parts through (local backend: they fill while recording), then cut the line.
       const allowed = backend === 'local' ? 2 : 0;
       let passed = 0, passedBytes = 0, cut = 0;
+      const passedParts: number[] = [];
       await page.route((u) => true, (route, req) => {
         if (!isPartPut(req)) return route.fallback();
         if (passed < allowed) {
           passed++;
           passedBytes += req.postDataBuffer()?.length ?? 0;
+          passedParts.push(partNumberOf(req.url()));
           return route.continue();
         }
         cut++;
         return route.abort('connectionreset');
       });
-      await startRecording(page, l.url);
+      const uploadId = await startRecording(page, l.url);
       await page.waitForTimeout(2500);
       await page.getByRole('button', { name: 'Stop' }).click();
       const cutBeforeSend = cut;
@@ -139,17 +155,26 @@ for (const backend of ['local', 's3'] as Backend[]) {
       await page.reload();
       await expect(page.getByRole('status')).toContainText('earlier recording was kept');
       await page.unrouteAll({ behavior: 'wait' });
+      expect(passed).toBe(allowed);
+      // What the server holds across the reload: exactly the parts that went through.
+      const held = (await serverParts(server, l.token, uploadId)).map((p) => p.partNumber);
+      expect([...held].sort((a, b) => a - b)).toEqual([...passedParts].sort((a, b) => a - b));
       let resentBytes = 0;
+      const resentParts: number[] = [];
       await page.route((u) => true, (route, req) => {
-        if (isPartPut(req)) resentBytes += req.postDataBuffer()?.length ?? 0;
+        if (isPartPut(req)) {
+          resentBytes += req.postDataBuffer()?.length ?? 0;
+          resentParts.push(partNumberOf(req.url()));
+        }
         return route.fallback();
       });
       const done = completionOf(page);
       await page.getByRole('button', { name: 'Resume sending your video' }).click();
       const stored = await sentVideo(page, server, done);
       expect(sha256(stored)).toBe(recorded.sha256);
-      expect(passed).toBe(allowed);
-      // Parts the server confirmed before the reload were not sent again.
+      // Parts the server held were not sent again; every other part was, once.
+      const all = [...held, ...resentParts].sort((a, b) => a - b);
+      expect(all).toEqual(all.map((_, i) => i + 1));
       expect(resentBytes).toBe(recorded.size - passedBytes);
     });
 

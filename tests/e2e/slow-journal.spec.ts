@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { startServer, RunningServer } from './support/server';
 import { completionOf, sentVideo, sha256, stopAndSend } from './support/flow';
 import { makeFixtures, Fixtures, captureUrl } from './support/capture-kit';
+import { captureRecorderChunks, recordedSha256 } from './support/recording';
 
 let server: RunningServer;
 let fx: Fixtures;
@@ -49,6 +50,8 @@ function holdIndexedDb() {
 
 async function openHeld(page: Page, params: Record<string, string> = {}) {
   await page.addInitScript(holdIndexedDb);
+  // What MediaRecorder produced, kept apart from the app, to compare with what was stored.
+  await captureRecorderChunks(page);
   await page.goto((await captureUrl(server, params)).url);
   // The journal has been asked for and is not open yet.
   await expect.poll(() => page.evaluate(() => (window as any).__journalOpens)).toBeGreaterThan(0);
@@ -77,5 +80,9 @@ test('Start pressed before the journal has opened records, and the recording is 
   await expect(screen(page)).toHaveAttribute('data-screen', 'recording');
   await expect(page.locator('.vr-elapsed')).not.toHaveText('0:00');
   const stored = await stopAndSend(page, server);
-  expect(stored.length).toBeGreaterThan(1000);
+  // Exactly the bytes the browser recorded, none lost while the journal was held.
+  const recorded = await recordedSha256(page);
+  expect(recorded.size).toBeGreaterThan(0);
+  expect(stored.length).toBe(recorded.size);
+  expect(sha256(stored)).toBe(recorded.sha256);
 });

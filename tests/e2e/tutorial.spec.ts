@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, RunningServer } from './support/server';
-import { WebhookReceiver } from './support/webhooks';
+import { WebhookReceiver, outboxDrained } from './support/webhooks';
 
 /** The shortest link this server signs, so the expiry is seen without a long wait. */
 const MIN_TTL = 5;
@@ -31,6 +31,14 @@ async function sign(body: object) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+}
+
+/** VIDEO_START events the server stored for a session (each device reports its own). */
+async function startsStored(session: string): Promise<number> {
+  const text = await (await api('/telemetry/export?since=0')).text();
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .map((e) => ({ ...e, ...e.event }))
+    .filter((e) => e.sessionId === session && e.type === 'VIDEO_START').length;
 }
 
 async function status(session: string) {
@@ -122,6 +130,8 @@ test.describe('tutorial delivery from the IVR', () => {
     // Loading the page is not a start.
     let st = await status(session);
     expect([st.opened, st.started, st.channelHint]).toEqual([true, false, 'sms']);
+    // Whatever the opening queued has been delivered by now: no context.message among it.
+    await outboxDrained(server);
     expect(hooks.received.some((r) => r.headers['x-vidreply-event'] === 'context.message')).toBe(false);
 
     await play(page);
@@ -139,10 +149,13 @@ test.describe('tutorial delivery from the IVR', () => {
     const second = await laptop.newPage();
     expect((await second.goto(link.url))?.status()).toBe(200);
     await play(second);
-    // Both devices flushed their events; still exactly one context.message.
+    // Both devices flushed their events: the server holds a START from each.
     await page.close();
     await second.close();
+    await expect.poll(() => startsStored(session), { timeout: 30_000 }).toBe(2);
     await expect.poll(async () => (await status(session)).started).toBe(true);
+    // Once the outbox has delivered all it queued, still exactly one context.message.
+    await outboxDrained(server);
     const messages = hooks.received.filter((r) => r.headers['x-vidreply-event'] === 'context.message'
       && JSON.parse(r.body).context.session_id === session);
     expect(messages.length).toBe(1);

@@ -6,7 +6,7 @@ import { test, expect, Page, Request } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startServer, createCaptureLink, RunningServer } from './support/server';
-import { WebhookReceiver } from './support/webhooks';
+import { WebhookReceiver, outboxDrained } from './support/webhooks';
 import { axeViolations } from './support/a11y';
 
 const SECONDS = 8;
@@ -31,8 +31,9 @@ const api = (s: RunningServer, path: string, init: RequestInit & { token?: strin
 
 /** Send a recording through the upload API, wait until processing made it playable. */
 async function processedVideo(s: RunningServer, conversationId: string): Promise<{ id: string; share: string }> {
-  const { token } = await createCaptureLink(s, { conversationId });
+  // Encode first: a connection left idle through a long encode may be closed by the server.
   const bytes = recording();
+  const { token } = await createCaptureLink(s, { conversationId });
   const up = await (await api(s, '/api/v1/uploads', { method: 'POST', token, body: JSON.stringify({ mimeType: WEBM }) })).json();
   const parts: { partNumber: number; etag: string }[] = [];
   for (let n = 1, off = 0; off < bytes.length; n++, off += up.partSize) {
@@ -150,6 +151,8 @@ test.describe('watch page', () => {
     await expect.poll(async () => (await stored(server, session)).map((e) => e.type).at(-1), { timeout: 30_000 })
       .toBe('VIDEO_PAUSE');
     expect((await stored(server, session)).filter((e) => e.type === 'VIDEO_START')).toHaveLength(1);
+    // The replay's events are stored; once the outbox has delivered all it queued, one view.
+    await outboxDrained(server);
     expect(hooks.received.filter((h) => h.headers['x-vidreply-event'] === 'video.viewed'
       && JSON.parse(h.body).sessionId === session)).toHaveLength(1);
   });

@@ -94,6 +94,32 @@ export async function expectReady(server: RunningServer, videoId: string): Promi
   return last;
 }
 
+/**
+ * How long a video's media lasts, in seconds, as ffprobe reads it from the packets
+ * themselves (the first packet's start to the last one's end, over every stream):
+ * MediaRecorder's WebM says no duration in its header, so the header is not asked.
+ */
+export function mediaSeconds(video: Buffer, ext: string): number {
+  const dir = mkdtempSync(join(tmpdir(), 'vidreply-probe-'));
+  try {
+    const file = join(dir, `v.${ext}`);
+    writeFileSync(file, video);
+    const rows = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time',
+      '-of', 'csv=p=0', file], { maxBuffer: 64 << 20 }).toString().trim().split('\n');
+    let first = Infinity, last = -Infinity;
+    for (const row of rows) {
+      const [pts, dur] = row.split(',').map(Number);
+      if (!Number.isFinite(pts)) continue;
+      first = Math.min(first, pts);
+      last = Math.max(last, pts + (Number.isFinite(dur) ? dur : 0));
+    }
+    expect(last, `ffprobe found no timed packets in the ${ext}`).toBeGreaterThan(first);
+    return last - first;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One frame of a video as 2×1 gray pixels: [left, right] brightness 0–255. */
 export function leftRightBrightness(video: Buffer, ext: string): [number, number] {
   const dir = mkdtempSync(join(tmpdir(), 'vidreply-frame-'));

@@ -7,6 +7,12 @@ import { storedObject, sha256 } from './recording';
 export const isPartPut = (r: { method(): string; url(): string }) =>
   r.method() === 'PUT' && !new URL(r.url()).pathname.startsWith('/api/v1/');
 
+/** The part number of a part PUT: the path's last segment (local disk) or `?partNumber=` (S3). */
+export function partNumberOf(url: string): number {
+  const u = new URL(url);
+  return Number(u.searchParams.get('partNumber') ?? u.pathname.split('/').pop());
+}
+
 /** Open the link, allow the camera and start recording; resolves to the server's upload id. */
 export async function startRecording(page: Page, url: string): Promise<string> {
   await page.goto(url);

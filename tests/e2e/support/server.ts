@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 
 export const ROOT = resolve(__dirname, '../../..');
+/** Cargo's target folder: `CARGO_TARGET_DIR` when set (as cargo and scripts/build honour it), else `target/`. */
+export const TARGET = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -56,7 +58,7 @@ export async function startServer(backend: Backend, env: Record<string, string> 
   let log = '';
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn(join(ROOT, 'target/release/vidreply-server'), [], {
+    child = spawn(join(TARGET, 'release/vidreply-server'), [], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,7 +1,10 @@
 // A webhook receiver for tests, with an independent Standard Webhooks verifier.
 import { createServer, Server } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { freePort } from './server';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { expect } from '@playwright/test';
+import { freePort, RunningServer } from './server';
 
 export interface Received {
   headers: Record<string, string>;
@@ -56,4 +59,28 @@ export class WebhookReceiver {
       return v === 'v1' && got.length === expected.length && timingSafeEqual(got, expected);
     });
   }
+}
+
+/**
+ * The server's outbox, read from its SQLite database (local backend): how many
+ * deliveries are still to be attempted, and how many were given up.
+ */
+export function outboxState(server: RunningServer): { pending: number; failed: number } {
+  if (server.backend !== 'local') throw new Error('the outbox is read from the local backend\'s SQLite database');
+  const out = execFileSync('sqlite3', ['-cmd', '.timeout 5000', join(server.dataDir, 'vidreply.db'),
+    `SELECT COUNT(*) FILTER (WHERE delivered_at IS NULL AND failed_at IS NULL),
+            COUNT(*) FILTER (WHERE failed_at IS NOT NULL)
+     FROM webhook_deliveries`]).toString().trim();
+  const [pending, failed] = out.split('|').map(Number);
+  return { pending, failed };
+}
+
+/**
+ * Wait until the outbox has delivered every event queued so far (the receiver has
+ * them all), so "nothing more came" can be said of what was queued until now.
+ */
+export async function outboxDrained(server: RunningServer, timeout = 30_000) {
+  await expect.poll(() => outboxState(server).pending, { timeout, message: 'the webhook outbox still has deliveries to make' })
+    .toBe(0);
+  expect(outboxState(server).failed, 'webhook deliveries given up').toBe(0);
 }
