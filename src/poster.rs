@@ -5,14 +5,15 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use vidreply_core::policy::POSTER_RETRY;
 use vidreply_core::recorder::Screen;
+use vidreply_core::{Verdict, classify};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Blob, CanvasRenderingContext2d, HtmlCanvasElement, HtmlVideoElement};
 
-use crate::browser::now_ms;
-use crate::browser::sleep_until;
+use crate::browser::{now_ms, sleep_until};
 use crate::ctl::Ctl;
 
 /// Widest poster made; the server takes up to 1 MiB.
@@ -89,11 +90,16 @@ pub fn send_poster(ctl: Ctl) {
     ctl.poster.set_value(None);
     let api = ctl.api.get_value();
     spawn_local(async move {
-        for _ in 0..3 {
-            if api.put_poster(&upload, &jpeg).await.is_ok() {
+        let mut failures = 0;
+        while let Err(failure) = api.put_poster(&upload, &jpeg).await {
+            failures += 1;
+            if matches!(classify(&failure), Verdict::Fatal { .. }) {
                 return;
             }
-            sleep_until(now_ms() + 2_000).await;
+            let Some(wait) = POSTER_RETRY.next_delay_ms(failures, 0.0) else {
+                return;
+            };
+            sleep_until(now_ms() + wait).await;
         }
     });
 }

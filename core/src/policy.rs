@@ -22,6 +22,15 @@ pub struct RetryPolicy {
     pub jitter: bool,
 }
 
+/// The poster the browser sends beside the upload: best effort (processing makes
+/// one from the video when none arrives), so three tries, 2 s apart.
+pub const POSTER_RETRY: RetryPolicy = RetryPolicy {
+    base_ms: 2_000,
+    cap_ms: 2_000,
+    max_attempts: 3,
+    jitter: false,
+};
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
@@ -116,6 +125,14 @@ impl Jitter {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_poster_gets_three_tries_two_seconds_apart() {
+        let waits: Vec<_> = (1..=4)
+            .map(|f| POSTER_RETRY.next_delay_ms(f, 0.3))
+            .collect();
+        assert_eq!(waits, [Some(2_000), Some(2_000), None, None]);
+    }
 
     #[test]
     fn ceiling_doubles_then_caps() {
