@@ -47,6 +47,19 @@ pub(crate) fn signed(parts: &[u32], expires_at_ms: u64) -> Event {
     }
 }
 
+/// A part's PUT failed.
+pub(crate) fn part_failed(part: u32, failure: Failure) -> Event {
+    Event::PartFailed { part, failure }
+}
+
+/// The commands give up, with no HTTP status to show (a network failure).
+pub(crate) fn assert_gave_up_without_status(cmds: &[Command]) {
+    assert!(
+        matches!(cmds, [Command::Fail { status: None, .. }]),
+        "{cmds:?}"
+    );
+}
+
 /// When the commands ask to be woken (the last command must be that).
 pub(crate) fn wake_at(cmds: &[Command]) -> u64 {
     match cmds {

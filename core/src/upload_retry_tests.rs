@@ -15,26 +15,14 @@ fn tus_style_script_500_503_expired_then_success() {
     assert_eq!(puts(&u.handle(signed(&[1], 600_000), 0)), vec![(1, 0, 50)]);
 
     // 500: back off, bounded by the first ceiling.
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: status(500, ""),
-        },
-        1_000,
-    );
+    let c = u.handle(part_failed(1, status(500, "")), 1_000);
     let at_ms = wake_at(&c);
     assert!((1_000..=1_100).contains(&at_ms), "{at_ms}");
     assert!(puts(&c).is_empty(), "no retry before the backoff is over");
     assert_eq!(puts(&u.handle(Event::Tick, at_ms)), vec![(1, 0, 50)]);
 
     // 503: second failure in a row, ceiling doubles.
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: status(503, ""),
-        },
-        2_000,
-    );
+    let c = u.handle(part_failed(1, status(503, "")), 2_000);
     let at_ms = wake_at(&c);
     assert!((2_000..=2_200).contains(&at_ms), "{at_ms}");
     assert_eq!(u.failures_in_a_row(), 2);
@@ -42,13 +30,7 @@ fn tus_style_script_500_503_expired_then_success() {
 
     // 403 "Request has expired": re-sign at once.
     let expired = status(403, "<Error><Message>Request has expired</Message></Error>");
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: expired,
-        },
-        3_000,
-    );
+    let c = u.handle(part_failed(1, expired), 3_000);
     assert_eq!(
         c,
         vec![Command::Sign {
@@ -85,13 +67,7 @@ fn fatal_4xx_fails_once_with_message() {
     u.handle(Event::Recorded { total: 10 }, 0);
     u.handle(Event::RecordingFinished, 0);
     u.handle(signed(&[1], 600_000), 0);
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: status(404, ""),
-        },
-        0,
-    );
+    let c = u.handle(part_failed(1, status(404, "")), 0);
     assert!(
         matches!(
             &c[..],
@@ -117,29 +93,14 @@ fn gives_up_after_max_attempts_without_progress() {
     u.handle(signed(&[1], u64::MAX / 2), 0);
     let mut now = 0;
     for attempt in 1..5 {
-        let c = u.handle(
-            Event::PartFailed {
-                part: 1,
-                failure: Failure::Network,
-            },
-            now,
-        );
+        let c = u.handle(part_failed(1, Failure::Network), now);
         assert_eq!(u.failures_in_a_row(), attempt);
         let at_ms = wake_at(&c);
         now = at_ms;
         assert_eq!(puts(&u.handle(Event::Tick, now)).len(), 1);
     }
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: Failure::Network,
-        },
-        now,
-    );
-    assert!(
-        matches!(&c[..], [Command::Fail { status: None, .. }]),
-        "{c:?}"
-    );
+    let c = u.handle(part_failed(1, Failure::Network), now);
+    assert_gave_up_without_status(&c);
 }
 
 #[test]
@@ -148,13 +109,7 @@ fn offline_waits_for_online_without_counting() {
     u.handle(Event::Recorded { total: 10 }, 0);
     u.handle(Event::RecordingFinished, 0);
     u.handle(signed(&[1], 600_000), 0);
-    let c = u.handle(
-        Event::PartFailed {
-            part: 1,
-            failure: Failure::Offline,
-        },
-        5,
-    );
+    let c = u.handle(part_failed(1, Failure::Offline), 5);
     assert_eq!(c, vec![Command::WaitOnline]);
     assert!(u.handle(Event::Tick, 100).is_empty());
     assert_eq!(u.failures_in_a_row(), 0);

@@ -3,7 +3,7 @@
 use super::*;
 use crate::classify::{Failure, envelope};
 use crate::protocol::MAX_PARTS;
-use crate::upload_parts::tests::{signed, wake_at};
+use crate::upload_parts::tests::{assert_gave_up_without_status, part_failed, signed, wake_at};
 
 pub(crate) fn session(id: &str, part_size: u64) -> UploadSession {
     UploadSession {
@@ -221,10 +221,7 @@ fn after_send_setup_gives_up_after_the_policys_attempts() {
         },
         now,
     );
-    assert!(
-        matches!(&c[..], [Command::Fail { status: None, .. }]),
-        "{c:?}"
-    );
+    assert_gave_up_without_status(&c);
 }
 
 #[test]
@@ -271,13 +268,7 @@ fn parts_giving_up_mid_recording_pause_then_resume_the_same_upload() {
     let mut now = 0;
     for attempt in 1..=max {
         assert!(matches!(&c[..], [Command::Put { part: 1, .. }]), "{c:?}");
-        let failed = u.handle(
-            Event::PartFailed {
-                part: 1,
-                failure: Failure::Network,
-            },
-            now,
-        );
+        let failed = u.handle(part_failed(1, Failure::Network), now);
         assert!(!failed.iter().any(|c| matches!(c, Command::Fail { .. })));
         let at = wake_at(&failed);
         if attempt == max {
