@@ -1,4 +1,4 @@
-// Helpers for capture.spec.ts: Chromium launched with the camera condition a test
+// Helpers for capture.spec.ts and capture-errors.spec.ts: the recorder page, Chromium launched with the camera condition a test
 // needs (flags, never a faked API), media fixtures made with ffmpeg, the English
 // strings straight from locales/en.ftl, and the server's view of a sent video.
 import { chromium, expect, Browser, BrowserContextOptions, Page } from '@playwright/test';
@@ -158,3 +158,39 @@ export async function chromiumReports(page: Page): Promise<string> {
     }
   });
 }
+
+// The recorder page, as both capture spec files drive it.
+export const root = (page: Page) => page.locator('.vr-root');
+export const status = (page: Page) => page.getByRole('status');
+export const fileInput = (page: Page) => page.locator('.vr-file input[type=file]');
+
+/**
+ * Open a capture link and wait for the recorder's first screen; uncaught page
+ * errors are collected in the returned list (each test expects none).
+ */
+export async function openRecorder(page: Page, url: string): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await expect.poll(async () => ({
+    screen: await root(page).getAttribute('data-screen', { timeout: 1_000 }).catch(() => '(no recorder on the page)'),
+    pageErrors: errors,
+  }), { timeout: 30_000 }).toEqual({ screen: 'intro', pageErrors: [] });
+  return errors;
+}
+
+/** Start keeping every screen the recorder shows (its data-screen), in order. */
+export async function watchScreens(page: Page) {
+  await page.evaluate(() => {
+    const w = window as any;
+    w.__screens = [] as string[];
+    const r = document.querySelector('.vr-root')!;
+    const look = () => {
+      const s = r.getAttribute('data-screen')!;
+      if (w.__screens[w.__screens.length - 1] !== s) w.__screens.push(s);
+    };
+    look();
+    new MutationObserver(look).observe(r, { attributes: true, attributeFilter: ['data-screen'] });
+  });
+}
+export const screensSeen = (page: Page) => page.evaluate(() => (window as any).__screens as string[]);
