@@ -9,7 +9,7 @@ import { startServer, RunningServer } from './support/server';
 import { completionOf, sha256 } from './support/flow';
 import { storedObject } from './support/recording';
 import {
-  en, launchChromium, withChromium, makeFixtures, Fixtures, captureUrl, expectReady,
+  en, launchChromium, withChromium, serverAndFixturesPerFile, Fixtures, captureUrl, expectReady,
   screenshot, chromiumReports, root, status, fileInput, openRecorder, watchScreens, screensSeen,
 } from './support/capture-kit';
 
@@ -74,14 +74,7 @@ async function sendFileFully(page: Page, server: RunningServer, file: string) {
 // One server and one set of ffmpeg-made files for the whole file.
 let server: RunningServer;
 let fx: Fixtures;
-test.beforeAll(async () => {
-  fx = makeFixtures();
-  server = await startServer('local');
-});
-test.afterAll(async () => {
-  await server?.stop();
-  fx?.cleanup();
-});
+serverAndFixturesPerFile((s, f) => { server = s; fx = f; });
 
 test.describe('camera errors, each from a real browser condition', () => {
 

@@ -3,25 +3,18 @@
 // unmirrored, a phone-sized touch screen, and the auto-stop limit. Camera failures
 // and the file fallback are in capture-errors.spec.ts.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { startServer, RunningServer } from './support/server';
+import { RunningServer } from './support/server';
 import { completionOf, sentVideo } from './support/flow';
 import { storedObject } from './support/recording';
 import {
-  en, launchChromium, makeFixtures, Fixtures, captureUrl, expectReady, leftRightBrightness,
+  en, launchChromium, serverAndFixturesPerFile, Fixtures, captureUrl, expectReady, leftRightBrightness,
   screenshot, mediaSeconds, root, status, openRecorder, watchScreens, screensSeen,
 } from './support/capture-kit';
 
 // One server and one set of ffmpeg-made files for the whole file.
 let server: RunningServer;
 let fx: Fixtures;
-test.beforeAll(async () => {
-  fx = makeFixtures();
-  server = await startServer('local');
-});
-test.afterAll(async () => {
-  await server?.stop();
-  fx?.cleanup();
-});
+serverAndFixturesPerFile((s, f) => { server = s; fx = f; });
 
 /** The preview's current video track: device id and whether it is live. */
 async function previewTrack(page: Page) {

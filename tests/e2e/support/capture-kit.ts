@@ -1,13 +1,13 @@
 // Helpers for capture.spec.ts and capture-errors.spec.ts: the recorder page, Chromium launched with the camera condition a test
 // needs (flags, never a faked API), media fixtures made with ffmpeg, the English
 // strings straight from locales/en.ftl, and the server's view of a sent video.
-import { chromium, expect, Browser, BrowserContextOptions, Page } from '@playwright/test';
+import { chromium, expect, test, Browser, BrowserContextOptions, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs } from '../../../playwright.config';
-import { ROOT, RunningServer, createCaptureLink } from './server';
+import { ROOT, RunningServer, createCaptureLink, startServer } from './server';
 
 /** en.ftl as key → text (single-line messages; placeables left as written). */
 export const EN: Record<string, string> = Object.fromEntries(
@@ -194,3 +194,21 @@ export async function watchScreens(page: Page) {
   });
 }
 export const screensSeen = (page: Page) => page.evaluate(() => (window as any).__screens as string[]);
+
+/**
+ * One server and one set of ffmpeg-made files for the whole spec file: made before its
+ * first test and handed to `use`, stopped and removed after its last.
+ */
+export function serverAndFixturesPerFile(use: (server: RunningServer, fx: Fixtures) => void) {
+  let server: RunningServer | undefined;
+  let fx: Fixtures | undefined;
+  test.beforeAll(async () => {
+    fx = makeFixtures();
+    server = await startServer('local');
+    use(server, fx);
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+    fx?.cleanup();
+  });
+}
