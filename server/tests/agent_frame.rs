@@ -3,55 +3,17 @@
 //! exchanges the agent's Genesys access token for a capture link, after asking
 //! Genesys (here a stand-in on 127.0.0.1: there is no network) about the token.
 
+mod agent_frame_support;
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use agent_frame_support::*;
+use axum::http::StatusCode;
 use common::genesys::{AGENT_TOKEN, CLIENT_ID, Genesys};
 use common::*;
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use serde_json::json;
 use vidreply_core::protocol::{AgentConfig, CaptureLink};
-
-const CONV: &str = "3f2c8a9e-6b1d-4c7a-9e2f-0a1b2c3d4e5f";
-const EXCHANGE: &str = "/api/v1/agent/capture-links";
-
-async fn server(g: &Genesys, extra: &[&str]) -> Server {
-    let mut args = g.args();
-    args.extend(extra.iter().map(|a| a.to_string()));
-    Server::start_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await
-}
-
-fn body(conversation: &str) -> Value {
-    json!({ "conversationId": conversation, "gcTargetEnv": "mypurecloud.de" })
-}
-
-/// POST the exchange. Not `Server::send`, which refuses every 5xx: a 502 is an
-/// answer here.
-async fn exchange(s: &Server, token: &str, body: Value) -> Resp {
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(EXCHANGE)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let res = s.app.clone().oneshot(req).await.unwrap();
-    let (status, headers) = (res.status(), res.headers().clone());
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    Resp {
-        method: Method::POST,
-        uri: EXCHANGE.into(),
-        status,
-        headers,
-        body,
-    }
-}
 
 #[tokio::test]
 async fn config_names_the_client_and_the_regions_login_page() {
@@ -323,36 +285,6 @@ async fn exchanges_are_rate_limited_per_token() {
         .await
         .api_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }
-
-/// Everything every test in this file logs, at every level (`log` records too).
-fn captured_log() -> Arc<Mutex<Vec<u8>>> {
-    static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOG.get_or_init(|| {
-        let buf: Arc<Mutex<Vec<u8>>> = Arc::default();
-        let sink = buf.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .try_init()
-            .expect("the only subscriber in this test binary");
-        buf
-    })
-    .clone()
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_access_token_never_reaches_the_logs() {
     let log = captured_log();

@@ -2,69 +2,17 @@
 //! `video.viewed` exactly once per viewer session, JSONL export, engagement, retention.
 
 mod common;
+mod telemetry_support;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use common::watch::Visit;
 use common::*;
 use serde_json::{Value, json};
-use vidreply_core::protocol::{Engagement, StoredTelemetryEvent, TelemetryAccepted};
+use telemetry_support::*;
+use vidreply_core::protocol::{Engagement, TelemetryAccepted};
 
 const HOOK_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
-
-/// A completed (not yet processed) video of `conversation`; returns its id.
-async fn video(s: &Server, conversation: &str) -> String {
-    let id = s.completed_video(conversation).await.1;
-    common::watch::vetted(s, &id).await;
-    id
-}
-
-/// A visit of `video`'s share link whose player fetched the media, as a viewer's does.
-async fn played(s: &Server, video: &str) -> Visit {
-    let v = Visit::open(s, video).await;
-    v.play(s).await;
-    v
-}
-
-fn event(id: &str, kind: &str, session: &str, video: &str, conv: &str, watched: f64) -> Value {
-    let mut e = json!({
-        "eventId": id, "timestamp": vidreply_server::clock::unix_now_ms(), "type": kind,
-        "sessionId": session, "assetId": video, "conversationId": conv,
-        "durationWatched": watched, "completionStatus": "in_progress",
-    });
-    if kind == "VIDEO_PROGRESS" {
-        e["quartile"] = json!(25);
-    }
-    if kind == "VIDEO_COMPLETION" {
-        e["completionStatus"] = json!("completed");
-    }
-    e
-}
-
-async fn report(s: &Server, token: &str, events: Vec<Value>) -> TelemetryAccepted {
-    let r = s
-        .post(
-            "/api/v1/telemetry",
-            Some(token),
-            json!({ "events": events }),
-        )
-        .await;
-    r.expect_status(StatusCode::OK);
-    r.json()
-}
-
-async fn export(s: &Server, query: &str) -> Vec<StoredTelemetryEvent> {
-    let r = s
-        .get(&format!("/api/v1/telemetry/export?{query}"), Some(API_KEY))
-        .await;
-    r.expect_status(StatusCode::OK);
-    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
-    r.text()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
-}
-
 #[tokio::test]
 async fn a_batch_is_stored_and_repeated_event_ids_are_ignored() {
     let s = Server::start().await;

@@ -4,21 +4,14 @@
 // (its `success` handlers wait for a gate), so the order is certain, not a race.
 import { test, expect, Page } from '@playwright/test';
 import { readFileSync, statSync } from 'node:fs';
-import { startServer, RunningServer } from './support/server';
+import { RunningServer } from './support/server';
 import { completionOf, sentVideo, sha256, stopAndSend } from './support/flow';
-import { makeFixtures, Fixtures, captureUrl } from './support/capture-kit';
+import { serverAndFixturesPerFile, Fixtures, captureUrl } from './support/capture-kit';
 import { captureRecorderChunks, recordedSha256 } from './support/recording';
 
 let server: RunningServer;
 let fx: Fixtures;
-test.beforeAll(async () => {
-  fx = makeFixtures();
-  server = await startServer('local');
-});
-test.afterAll(async () => {
-  await server?.stop();
-  fx?.cleanup();
-});
+serverAndFixturesPerFile((s, f) => { server = s; fx = f; });
 
 /** Runs in the page before its scripts: IndexedDB opens, but says so only when released. */
 function holdIndexedDb() {

@@ -1,13 +1,13 @@
-// Helpers for capture.spec.ts: Chromium launched with the camera condition a test
+// Helpers for capture.spec.ts and capture-errors.spec.ts: the recorder page, Chromium launched with the camera condition a test
 // needs (flags, never a faked API), media fixtures made with ffmpeg, the English
 // strings straight from locales/en.ftl, and the server's view of a sent video.
-import { chromium, expect, Browser, BrowserContextOptions, Page } from '@playwright/test';
+import { chromium, expect, test, Browser, BrowserContextOptions, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs } from '../../../playwright.config';
-import { ROOT, RunningServer, createCaptureLink } from './server';
+import { ROOT, RunningServer, createCaptureLink, startServer } from './server';
 
 /** en.ftl as key → text (single-line messages; placeables left as written). */
 export const EN: Record<string, string> = Object.fromEntries(
@@ -156,5 +156,59 @@ export async function chromiumReports(page: Page): Promise<string> {
     } catch (e: any) {
       return `${e.name}: ${e.message}`;
     }
+  });
+}
+
+// The recorder page, as both capture spec files drive it.
+export const root = (page: Page) => page.locator('.vr-root');
+export const status = (page: Page) => page.getByRole('status');
+export const fileInput = (page: Page) => page.locator('.vr-file input[type=file]');
+
+/**
+ * Open a capture link and wait for the recorder's first screen; uncaught page
+ * errors are collected in the returned list (each test expects none).
+ */
+export async function openRecorder(page: Page, url: string): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await expect.poll(async () => ({
+    screen: await root(page).getAttribute('data-screen', { timeout: 1_000 }).catch(() => '(no recorder on the page)'),
+    pageErrors: errors,
+  }), { timeout: 30_000 }).toEqual({ screen: 'intro', pageErrors: [] });
+  return errors;
+}
+
+/** Start keeping every screen the recorder shows (its data-screen), in order. */
+export async function watchScreens(page: Page) {
+  await page.evaluate(() => {
+    const w = window as any;
+    w.__screens = [] as string[];
+    const r = document.querySelector('.vr-root')!;
+    const look = () => {
+      const s = r.getAttribute('data-screen')!;
+      if (w.__screens[w.__screens.length - 1] !== s) w.__screens.push(s);
+    };
+    look();
+    new MutationObserver(look).observe(r, { attributes: true, attributeFilter: ['data-screen'] });
+  });
+}
+export const screensSeen = (page: Page) => page.evaluate(() => (window as any).__screens as string[]);
+
+/**
+ * One server and one set of ffmpeg-made files for the whole spec file: made before its
+ * first test and handed to `use`, stopped and removed after its last.
+ */
+export function serverAndFixturesPerFile(use: (server: RunningServer, fx: Fixtures) => void) {
+  let server: RunningServer | undefined;
+  let fx: Fixtures | undefined;
+  test.beforeAll(async () => {
+    fx = makeFixtures();
+    server = await startServer('local');
+    use(server, fx);
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+    fx?.cleanup();
   });
 }
