@@ -7,6 +7,11 @@ const REQUIRED: string[] = [
   'stopToSent.runs.*.vidreply.stopToSentMs', 'stopToSent.runs.*.uppy.stopToSentMs',
   'stopToSent.runs.*.floor.floorMs', 'stopToSent.runs.*.ratios.aOverB', 'stopToSent.runs.*.ratios.aOverC',
   'stopToSent.runs.*.vidreply.bitrateMbps', 'stopToSent.runs.*.uppy.bitrateMbps',
+  'stopToSent.runs.*.excessOverFloorMs', 'stopToSent.runs.*.vidreply.breakdown.steps.sent',
+  'stopToSent.runs.*.vidreply.breakdown.steps.completeDone', 'stopToSent.runs.*.vidreply.breakdown.server.total',
+  'stopToSent.long.vidreply.stopToSentMs', 'stopToSent.long.floor.floorMs', 'stopToSent.long.aOverC',
+  'stopToSent.excessGrowthMs', 'goodput.runs.*.breakdown.linkIdleMs', 'goodput.runs.*.breakdown.journalCopyMs',
+  'goodput.runs.*.breakdown.completeMs',
   'goodput.runs.*.ofLinkRate', 'goodput.runs.*.bytesPerSecond', 'goodput.serverCpuSecondsPerGbStored',
   'faultCost.resentOverFailedPartBytes', 'faultCost.timeAddedMs', 'faultCost.faults.drops',
   'memory.samples.*.jsHeapUsedBytes', 'memory.samples.*.liveBlobBytes', 'memory.lastOverFirst',
@@ -42,6 +47,12 @@ export function summary(doc: any): string {
   }
 }
 
+/** The named steps of a Stop → "Sent" breakdown, and the server's share of complete. */
+function steps(b: any): string {
+  const s = Object.entries(b.steps).filter(([k]) => k !== 'tailPart').map(([k, v]) => `${k} ${v}`).join(', ');
+  return `${s}; server ${Object.entries(b.server).map(([k, v]) => `${k} ${(v as number).toFixed(1)}`).join(', ')}`;
+}
+
 function lines(doc: any): string {
   const f = doc.figures;
   const d = f.downloadSize;
@@ -51,7 +62,13 @@ function lines(doc: any): string {
     ...f.stopToSent.runs.map((r: any) => `2 Stop→Sent ${r.recordSeconds} s: vidreply ${r.vidreply.stopToSentMs.toFixed(0)} ms, `
       + `Uppy ${r.uppy.stopToSentMs.toFixed(0)} ms, floor ${r.floor.floorMs.toFixed(0)} ms; a/b ${x(r.ratios.aOverB)}, a/c ${x(r.ratios.aOverC)}`
       + ` (camera ${r.vidreply.bitrateMbps} Mb/s)`),
+    `2 Stop→Sent ${(f.stopToSent.long.recordSeconds / 60).toFixed(1)} min: vidreply ${f.stopToSent.long.vidreply.stopToSentMs.toFixed(0)} ms, `
+      + `floor ${f.stopToSent.long.floor.floorMs.toFixed(0)} ms, a/c ${x(f.stopToSent.long.aOverC)}; excess over the floor grew `
+      + `${f.stopToSent.excessGrowthMs.toFixed(0)} ms from the shortest run`,
+    ...f.stopToSent.runs.map((r: any) => `  ${r.recordSeconds} s breakdown (ms after Stop): ${steps(r.vidreply.breakdown)}`),
     `3 goodput: ${f.goodput.runs.map((r: any) => `${r.linkMbps} Mb/s → ${(r.ofLinkRate * 100).toFixed(1)} %`).join(', ')} of the link`,
+    ...f.goodput.runs.map((r: any) => `  ${r.linkMbps} Mb/s: journal copy ${r.breakdown.journalCopyMs} ms, first PUT at ${r.breakdown.untilFirstPutMs} ms, `
+      + `link idle ${r.breakdown.linkIdleMs} ms, ${r.breakdown.signRoundTrips} signs, complete ${r.breakdown.completeMs} ms`),
     `4 faults: ${f.faultCost.faults.drops} drops, re-sent ÷ failed-part bytes ${f.faultCost.resentOverFailedPartBytes.toFixed(2)}, time added ${f.faultCost.timeAddedMs.toFixed(0)} ms`,
     `5 memory: ${f.memory.samples.map((s: any) => `${s.minutes} min ${(s.totalBytes / 1e6).toFixed(1)} MB`).join(', ')}; last/first ${x(f.memory.lastOverFirst)}`,
     `6 server: ${f.server.clients} clients, ${f.server.errors} errors, ${f.server.requestsPerSecond.toFixed(0)} req/s, `

@@ -126,6 +126,12 @@ async function main() {
     step(`5. memory while recording (${C.memoryMin.join(', ')} min)`);
     figures.memory = await (memory ?? memoryRun());
     figures.memory.inputs.concurrent = serial ? 'ran alone' : 'ran alongside figures 2–4 and 7 (own browser and server)';
+    // The long recording's Stop → "Sent" joins figure 2: does the excess grow with length?
+    const long = figures.memory.stopToSent;
+    const shortest = figures.stopToSent.runs[0];
+    figures.stopToSent.long = long;
+    figures.stopToSent.excessGrowthMs = long.excessOverFloorMs - shortest.excessOverFloorMs;
+    figures.stopToSent.inputs.long = `the ${C.memoryMin[C.memoryMin.length - 1]} min memory recording (figure 5), Stop then Send at its end`;
 
     // Last and alone: 1,000 clients would starve the browsers of CPU.
     step(`6. server under ${C.clients} clients`);

@@ -191,6 +191,7 @@ const PUT_TIMEOUT_MS: u32 = 300_000;
 /// progress). `Content-MD5` lets storage refuse a part corrupted on the way.
 /// Returns the ETag storage answered with.
 pub async fn put_part(
+    part: u32,
     url: &str,
     bytes: &Blob,
     on_progress: impl Fn(f64) + 'static,
@@ -202,6 +203,7 @@ pub async fn put_part(
         .map_err(|_| Failure::Network)?;
     let digest = md5::Md5::digest(js_sys::Uint8Array::new(&buf).to_vec());
     let content_md5 = base64::engine::general_purpose::STANDARD.encode(digest);
+    crate::browser::mark(&format!("vr:md5-done#{part}"));
 
     let xhr = XmlHttpRequest::new().map_err(|_| Failure::Network)?;
     xhr.open_with_async("PUT", url, true)
@@ -272,11 +274,12 @@ impl vidreply_core::upload_drive::UploadApi for Api {
     }
     async fn put_part(
         &self,
+        part: u32,
         url: &str,
         bytes: &Blob,
         on_progress: Box<dyn Fn(f64)>,
     ) -> Result<String, Failure> {
-        put_part(url, bytes, on_progress).await
+        put_part(part, url, bytes, on_progress).await
     }
     async fn complete_upload(
         &self,

@@ -14,6 +14,13 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// A `performance.mark`: a step `scripts/bench` times (see `Host::mark`).
+pub fn mark(name: &str) {
+    if let Some(p) = window().performance() {
+        let _ = p.mark(name);
+    }
+}
+
 /// A browser API object, or `None` where the page cannot have it. Insecure (http)
 /// pages have no `navigator.mediaDevices`, `navigator.storage` or
 /// `crypto.randomUUID`; web-sys getters would hand back `undefined` as if it were one.

@@ -130,8 +130,10 @@ fn run(ctl: Ctl, command: Command) {
         Command::FlushRecorder => flush(ctl),
         Command::StopRecorder(cause) => {
             let Some(r) = take_recording(ctl) else { return };
+            crate::browser::mark("vr:stop");
             spawn_local(async move {
                 let duration_ms = r.stop().await;
+                crate::browser::mark("vr:recorder-stopped");
                 ctl.timer.set(duration_ms);
                 if let Some(s) = ctl.session.get_value() {
                     s.stopped(duration_ms);

@@ -40,6 +40,9 @@ impl Host for Page {
     fn seed(&self) -> u64 {
         (js_sys::Math::random() * u64::MAX as f64) as u64
     }
+    fn mark(&self, name: &str) {
+        crate::browser::mark(name);
+    }
 }
 
 /// A handle to the running loop; cheap to clone.

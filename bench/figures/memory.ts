@@ -3,13 +3,16 @@
 import { Browser } from '@playwright/test';
 import { BenchServer } from '../lib/server';
 import { memory, pageNow, sleep, Throttle } from '../lib/browser';
-import { openVidreply } from '../lib/pages';
+import { openVidreply, stopAndSend } from '../lib/pages';
+import { floorOf } from './upload';
 
 export async function recordingMemory(browser: Browser, server: BenchServer, checkpointsMin: number[],
   link: Throttle, log: (s: string) => void) {
-  const { page, cdp, ctx } = await openVidreply(browser, server, link);
+  const { page, cdp, ctx, token } = await openVidreply(browser, server, link);
   try {
+    const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Start recording' }).click();
+    const uploadId = (await (await created).json()).uploadId;
     await page.waitForFunction(() => (window as any).__bench.screens.recording != null, null, { timeout: 60_000 });
     const started = await page.evaluate(() => (window as any).__bench.screens.recording);
     const samples = [];
@@ -23,7 +26,15 @@ export async function recordingMemory(browser: Browser, server: BenchServer, che
     }
     const first = samples[0];
     const last = samples[samples.length - 1];
+    // The long recording is sent too: Stop → "Sent" at its full length costs no extra time.
+    const sent = await stopAndSend(page, server, token, uploadId, started);
+    const floor = floorOf(sent, link);
+    log(`sent after ${(sent.recordedMs / 60_000).toFixed(1)} min: ${sent.bytes} B, Stop → Sent ${sent.stopToSentMs.toFixed(0)} ms, floor ${floor.floorMs.toFixed(0)} ms`);
     return {
+      stopToSent: {
+        recordSeconds: sent.recordedMs / 1000, vidreply: sent, floor,
+        excessOverFloorMs: sent.stopToSentMs - floor.floorMs, aOverC: sent.stopToSentMs / floor.floorMs,
+      },
       unit: 'bytes',
       inputs: {
         recorder: 'vidreply standalone page, recording from the fake 720p30 camera',

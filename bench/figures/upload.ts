@@ -5,6 +5,7 @@ import { BenchServer, captureLink, freePort, startServer } from '../lib/server';
 import { benchContext, throttle, Throttle } from '../lib/browser';
 import { openVidreply, uppySend, vidreplySend, waitScreen, SendResult } from '../lib/pages';
 import { faultProxy } from '../lib/proxy';
+import { fileBreakdown, readMarks } from '../lib/marks';
 import { statSync } from 'node:fs';
 
 const mbps = (bits: number) => `${bits / 1e6} Mb/s`;
@@ -16,15 +17,21 @@ export async function stopToSent(browser: Browser, server: BenchServer, seconds:
   log(`vidreply ${seconds} s: ${a.bytes} B (${bitrate(a)} Mb/s ${a.mimeType}), Stop → Sent ${a.stopToSentMs.toFixed(0)} ms`);
   const b = await uppySend(browser, server, seconds, link, partSize, a.mimeType.split(';')[0] === 'video/webm' ? a.mimeType : 'video/webm');
   log(`uppy     ${seconds} s: ${b.bytes} B (${bitrate(b)} Mb/s ${b.mimeType}), Stop → complete ${b.stopToSentMs.toFixed(0)} ms`);
-  const unsent = a.bytes - a.confirmedAtStopBytes;
-  const floorMs = (unsent * 8 / link.bitsPerSecond) * 1000 + link.rttMs;
+  const floor = floorOf(a, link);
   return {
     recordSeconds: seconds,
     vidreply: { ...a, bitrateMbps: bitrate(a) },
     uppy: { ...b, bitrateMbps: bitrate(b) },
-    floor: { unsentAtStopBytes: unsent, floorMs },
-    ratios: { aOverB: a.stopToSentMs / b.stopToSentMs, aOverC: a.stopToSentMs / floorMs },
+    floor,
+    excessOverFloorMs: a.stopToSentMs - floor.floorMs,
+    ratios: { aOverB: a.stopToSentMs / b.stopToSentMs, aOverC: a.stopToSentMs / floor.floorMs },
   };
+}
+
+/** The physical floor: bytes the server did not hold at Stop over the link, plus one round trip. */
+export function floorOf(a: SendResult, link: Throttle) {
+  const unsent = a.bytes - a.confirmedAtStopBytes;
+  return { unsentAtStopBytes: unsent, floorMs: (unsent * 8 / link.bitsPerSecond) * 1000 + link.rttMs };
 }
 
 const bitrate = (r: SendResult) => Number(((r.bytes * 8) / (r.recordedMs / 1000) / 1e6).toFixed(3));
@@ -40,7 +47,11 @@ export async function goodput(browser: Browser, server: BenchServer, file: strin
     const b = await page.evaluate(() => (window as any).__bench);
     const seconds = (b.screens.sent - b.fileChosen) / 1000;
     const bytesPerSecond = bytes / seconds;
-    return { linkMbps: bitsPerSecond / 1e6, bytes, seconds, bytesPerSecond, ofLinkRate: bytesPerSecond / (bitsPerSecond / 8) };
+    const { marks, server: timing } = await readMarks(page, b.fileChosen);
+    return {
+      linkMbps: bitsPerSecond / 1e6, bytes, seconds, bytesPerSecond, ofLinkRate: bytesPerSecond / (bitsPerSecond / 8),
+      breakdown: fileBreakdown(marks, timing, b.fileChosen, b.screens.sent),
+    };
   } finally {
     await ctx.close();
   }

@@ -3,6 +3,7 @@
 import { Browser, Page, expect } from '@playwright/test';
 import { BenchServer, captureLink } from './server';
 import { benchContext, pageNow, sleep, throttle, Throttle } from './browser';
+import { readMarks, stopBreakdown } from './marks';
 
 export interface SendResult {
   stopToSentMs: number;
@@ -11,6 +12,8 @@ export interface SendResult {
   mimeType: string;
   /** Bytes the server held (confirmed parts) when Stop was pressed. */
   confirmedAtStopBytes: number;
+  /** vidreply only: Stop → "Sent" step by step (bench/lib/marks.ts). */
+  breakdown?: ReturnType<typeof stopBreakdown>;
 }
 
 const screenAt = (page: Page, name: string) =>
@@ -74,24 +77,32 @@ export async function vidreplySend(browser: Browser, server: BenchServer, second
     const uploadId = (await (await created).json()).uploadId;
     const started = await waitScreen(page, 'recording');
     await sleep(seconds * 1000);
-    const parts = await (await fetch(`${server.url}/api/v1/uploads/${uploadId}/parts`, {
-      headers: { authorization: `Bearer ${token}` },
-    })).json();
-    const confirmed = (parts.parts as { size: number }[]).reduce((s, p) => s + p.size, 0);
-    const completion = page.waitForResponse((r) => /\/api\/v1\/uploads\/[^/]+\/complete$/.test(r.url()) && r.status() === 200,
-      { timeout: 600_000 });
-    const stopAt = await pageNow(page);
-    await page.getByRole('button', { name: 'Stop' }).click();
-    await page.getByRole('button', { name: 'Send' }).click();
-    const sentAt = await waitScreen(page, 'sent');
-    const video = await (await completion).json();
-    return {
-      stopToSentMs: sentAt - stopAt, recordedMs: stopAt - started, bytes: video.size,
-      mimeType: video.mimeType, confirmedAtStopBytes: confirmed,
-    };
+    return await stopAndSend(page, server, token, uploadId, started);
   } finally {
     await ctx.close();
   }
+}
+
+/** On a recording page: note what the server holds, press Stop then Send, time Stop → "Sent". */
+export async function stopAndSend(page: Page, server: BenchServer, token: string, uploadId: string,
+  started: number): Promise<SendResult> {
+  const parts = await (await fetch(`${server.url}/api/v1/uploads/${uploadId}/parts`, {
+    headers: { authorization: `Bearer ${token}` },
+  })).json();
+  const confirmed = (parts.parts as { size: number }[]).reduce((s, p) => s + p.size, 0);
+  const completion = page.waitForResponse((r) => /\/api\/v1\/uploads\/[^/]+\/complete$/.test(r.url()) && r.status() === 200,
+    { timeout: 600_000 });
+  const stopAt = await pageNow(page);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByRole('button', { name: 'Send' }).click();
+  const sentAt = await waitScreen(page, 'sent');
+  const video = await (await completion).json();
+  const { marks, server: timing } = await readMarks(page, 0);
+  return {
+    stopToSentMs: sentAt - stopAt, recordedMs: stopAt - started, bytes: video.size,
+    mimeType: video.mimeType, confirmedAtStopBytes: confirmed,
+    breakdown: stopBreakdown(marks, timing, stopAt, sentAt),
+  };
 }
 
 export function uppyUrl(server: BenchServer, token: string, partSize: number, mimeType: string, base = server.url) {

@@ -40,9 +40,10 @@ pub trait UploadApi: Clone + 'static {
         parts: Vec<u32>,
         sizes: Vec<u64>,
     ) -> impl Future<Output = Result<Vec<SignedPart>, Failure>>;
-    /// PUT one part to its signed URL; answers storage's ETag.
+    /// PUT part `part` to its signed URL; answers storage's ETag.
     fn put_part(
         &self,
+        part: u32,
         url: &str,
         bytes: &Self::Bytes,
         on_progress: Box<dyn Fn(f64)>,
@@ -90,6 +91,10 @@ pub trait Host: Clone + 'static {
     fn spawn(&self, task: LocalBoxFuture<'static, ()>);
     /// A random seed for the retry jitter.
     fn seed(&self) -> u64;
+    /// Note that a step of the way from Stop to "Sent" happened now (a
+    /// `performance.mark` in the browser, read by `scripts/bench`). Names are
+    /// `vr:<step>` or `vr:<step>#<part>`.
+    fn mark(&self, _name: &str) {}
 }
 
 /// Progress the page shows: bytes confirmed by the server out of bytes recorded.
@@ -271,6 +276,7 @@ where
                     if let Err(e) = self.journal.append(&self.meta, seq, &blob).await {
                         return self.fail(None, e);
                     }
+                    self.host.mark("vr:journaled");
                     let total = self.meta.total_bytes as u64;
                     self.feed(Event::Recorded { total })
                 }
@@ -278,9 +284,11 @@ where
                     self.meta.duration_ms = duration_ms;
                     self.meta.finished = true;
                     let _ = self.journal.save_meta(&self.meta).await;
+                    self.host.mark("vr:finished");
                     Vec::new()
                 }
                 Msg::Send => {
+                    self.host.mark("vr:send");
                     self.send = true;
                     self.feed(Event::RecordingFinished)
                 }
@@ -297,10 +305,12 @@ where
                     self.feed(ev)
                 }
                 Msg::Review(then) => {
+                    self.host.mark("vr:review");
                     match self.journal.whole(&self.meta).await {
                         Ok(b) => then(b),
                         Err(e) => return self.fail(None, e),
                     }
+                    self.host.mark("vr:reviewed");
                     Vec::new()
                 }
                 Msg::Completed(video) => {

@@ -75,15 +75,22 @@ where
                     },
                 )
             }),
-            Command::Sign { parts, sizes } => self.post(async move {
-                Msg::Up(
-                    g,
-                    match api.sign_parts(&id, parts, sizes).await {
-                        Ok(parts) => Event::Signed { parts },
-                        Err(failure) => Event::SignFailed { failure },
-                    },
-                )
-            }),
+            Command::Sign { parts, sizes } => {
+                let host = self.host.clone();
+                let which = parts.iter().map(|n| format!("#{n}")).collect::<String>();
+                host.mark(&format!("vr:sign{which}"));
+                self.post(async move {
+                    let answer = api.sign_parts(&id, parts, sizes).await;
+                    host.mark(&format!("vr:signed{which}"));
+                    Msg::Up(
+                        g,
+                        match answer {
+                            Ok(parts) => Event::Signed { parts },
+                            Err(failure) => Event::SignFailed { failure },
+                        },
+                    )
+                })
+            }
             Command::Put {
                 part,
                 offset,
@@ -92,17 +99,22 @@ where
             } => {
                 let (journal, meta, tx) =
                     (self.journal.clone(), self.meta.clone(), self.tx.clone());
+                let host = self.host.clone();
+                host.mark(&format!("vr:read#{part}"));
                 self.post(async move {
                     let Ok(bytes) = journal.range(&meta, offset, len).await else {
                         let failure = Failure::Network;
                         return Msg::Up(g, Event::PartFailed { part, failure });
                     };
+                    host.mark(&format!("vr:put#{part}"));
                     let on_progress = Box::new(move |sent| {
                         let _ = tx.unbounded_send(Msg::PartProgress { part, sent });
                     });
+                    let answer = api.put_part(part, &url, &bytes, on_progress).await;
+                    host.mark(&format!("vr:put-done#{part}"));
                     Msg::Up(
                         g,
-                        match api.put_part(&url, &bytes, on_progress).await {
+                        match answer {
                             Ok(etag) => Event::PartUploaded { part, etag },
                             Err(failure) => Event::PartFailed { part, failure },
                         },
@@ -145,8 +157,12 @@ where
 
     fn complete(&self, g: u32, id: String, req: CompleteUploadRequest) {
         let api = self.api.clone();
+        let host = self.host.clone();
+        host.mark("vr:complete");
         self.post(async move {
-            match api.complete_upload(&id, &req).await {
+            let answer = api.complete_upload(&id, &req).await;
+            host.mark("vr:completed");
+            match answer {
                 Ok(v) => Msg::Completed(v),
                 Err(failure) => Msg::Up(g, Event::CompleteFailed { failure }),
             }

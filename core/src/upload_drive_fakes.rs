@@ -159,6 +159,7 @@ impl UploadApi for FakeApi {
 
     fn put_part(
         &self,
+        _part: u32,
         url: &str,
         bytes: &Vec<u8>,
         on_progress: Box<dyn Fn(f64)>,

@@ -25,6 +25,7 @@ pub mod shutdown;
 pub mod sign_cache;
 pub mod state;
 pub mod storage;
+pub mod timing;
 pub mod token;
 pub mod visits;
 pub mod webhook;

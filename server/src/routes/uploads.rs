@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use vidreply_core::media::container_of;
 use vidreply_core::protocol::{
     CompleteUploadRequest, CreateUploadRequest, ListPartsResponse, MAX_PARTS, SignPartsRequest,
@@ -21,6 +21,7 @@ use crate::db::UploadRow;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Bearer};
 use crate::state::AppState;
+use crate::timing::Timing;
 use crate::token::{Claims, Scope};
 
 mod complete;
@@ -274,10 +275,13 @@ pub async fn complete(
     Bearer(token): Bearer,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CompleteUploadRequest>,
-) -> Result<Json<Video>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], Json<Video>), ApiError> {
+    let mut timing = Timing::new();
     let claims = state.verify_token(&token, Scope::Record).await?;
     let upload = owned_upload(&state, &claims, &id).await?;
-    complete::run(&state, upload, req).await.map(Json)
+    timing.lap("auth");
+    let (video, timing) = complete::run(&state, upload, req, timing).await?;
+    Ok(([timing.header()], Json(video)))
 }
 
 /// Abort the upload (a retake): storage drops its parts and everything stored

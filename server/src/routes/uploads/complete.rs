@@ -14,14 +14,18 @@ use crate::error::ApiError;
 use crate::jobs::PROCESS_VIDEO;
 use crate::state::AppState;
 use crate::storage::{StorageError, etag_eq};
+use crate::timing::Timing;
 
 pub async fn run(
     state: &AppState,
     upload: UploadRow,
     req: CompleteUploadRequest,
-) -> Result<Video, ApiError> {
+    mut timing: Timing,
+) -> Result<(Video, Timing), ApiError> {
     if upload.status == UploadStatus::Completed {
-        return finished(state, &upload).await;
+        let video = finished(state, &upload).await?;
+        timing.lap("db");
+        return Ok((video, timing));
     }
     super::ensure_open(&upload)?;
     validate(state, &req)?;
@@ -37,7 +41,9 @@ pub async fn run(
             .await?
             .filter(|u| u.status == UploadStatus::Completed)
         {
-            return finished(state, &done).await;
+            let video = finished(state, &done).await?;
+            timing.lap("db");
+            return Ok((video, timing));
         }
         return Err(ApiError::Conflict(
             "This upload is already being completed; try again shortly.".into(),
@@ -46,7 +52,7 @@ pub async fn run(
     // Finish even if the caller hangs up or times out: a half-done completion
     // would leave the upload stuck in `completing`.
     let (st, up) = (state.clone(), upload.clone());
-    tokio::spawn(async move { settle(&st, &up, &req).await }.in_current_span())
+    tokio::spawn(async move { settle(&st, &up, &req, timing).await }.in_current_span())
         .await
         .map_err(|e| ApiError::Internal(format!("completion task: {e}")))?
 }
@@ -56,9 +62,10 @@ async fn settle(
     state: &AppState,
     upload: &UploadRow,
     req: &CompleteUploadRequest,
-) -> Result<Video, ApiError> {
-    match assemble(state, upload, req).await {
-        Ok(video) => Ok(video),
+    mut timing: Timing,
+) -> Result<(Video, Timing), ApiError> {
+    match assemble(state, upload, req, &mut timing).await {
+        Ok(video) => Ok((video, timing)),
         Err(e) => {
             // Keep the upload resumable unless the error ended it.
             let next = if matches!(e, ApiError::NotAVideo(_) | ApiError::TooLarge(_)) {
@@ -125,13 +132,15 @@ async fn assemble(
     state: &AppState,
     upload: &UploadRow,
     req: &CompleteUploadRequest,
+    timing: &mut Timing,
 ) -> Result<Video, ApiError> {
     let s = &state.settings;
-    let total = match state
+    let listed = state
         .store
         .list_parts(&upload.object_key, &upload.storage_upload_id)
-        .await
-    {
+        .await;
+    timing.lap("list");
+    let total = match listed {
         Ok(listed) => {
             let stored: HashMap<u32, _> = listed.into_iter().map(|p| (p.part_number, p)).collect();
             let total = verify_parts(s, &stored, req)?;
@@ -149,6 +158,7 @@ async fn assemble(
                 .store
                 .complete(&upload.object_key, &upload.storage_upload_id, &req.parts)
                 .await?;
+            timing.lap("assemble");
             total
         }
         // An earlier attempt assembled the object and then failed (or was cut off)
@@ -163,6 +173,7 @@ async fn assemble(
         Err(e) => return Err(e.into()),
     };
     let head = state.store.read_head(&upload.object_key, 16).await?;
+    timing.lap("head");
     let container = container_of(&upload.mime_type).expect("validated on create");
     if !container.matches_magic(&head) {
         state.store.delete(&upload.object_key).await?;
@@ -203,6 +214,7 @@ async fn assemble(
     // crash leaves either nothing or a job that will run.
     let job = JobRow::new(PROCESS_VIDEO, &video.id, unix_now_ms() as i64);
     state.db.insert_video(&video, Some(&job), None).await?;
+    timing.lap("db");
     tracing::info!(upload_id = %upload.id, video_id = %video.id, bytes = total, "upload completed; processing queued");
     state.jobs.notify();
     Ok(to_api(state, &video))
