@@ -1,22 +1,26 @@
 //! Local-disk backend for the embedded default.
 //!
 //! Layout under `root`: `objects/<key>` for finished videos, and
-//! `multipart/<upload id>/<part number>` (+ `.etag`) for parts in progress.
+//! `multipart/<upload id>/<part number>` (+ `.etag`) for parts in progress, with
+//! the parts assembled so far beside them (`local_assemble.rs`).
 //! Part URLs point back at this server and carry an HMAC signature and expiry, made
 //! with a key of their own derived from the signing secret.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use md5::{Digest, Md5};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use url::Url;
 use vidreply_core::protocol::{CompletedPart, UploadedPart};
 
 use super::{
-    Backend, MultipartStore, ObjectStore, ServesOwnUrls, StorageError, dedupe_parts, etag_eq,
+    Backend, MultipartStore, ObjectStore, ServesOwnUrls, StorageError, WritePartError, dedupe_parts,
 };
 
+#[path = "local_assemble.rs"]
+mod assemble;
 #[path = "local_urls.rs"]
 mod urls;
 
@@ -24,6 +28,11 @@ pub struct LocalStore {
     root: PathBuf,
     base: Url,
     secret: Vec<u8>,
+    /// One lock per upload being assembled: parts append in order, and complete
+    /// waits for an append in progress.
+    assembling: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Whether `trash/` was emptied once since start (leftovers of a crash).
+    swept: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for LocalStore {
@@ -49,12 +58,93 @@ fn safe_rel(rel: &str) -> Option<PathBuf> {
     ok.then(|| p.to_path_buf())
 }
 
+/// The parts stored in an upload's folder (blocking: run it off the runtime).
+fn list_dir(dir: &Path) -> Result<Vec<UploadedPart>, StorageError> {
+    let rd = std::fs::read_dir(dir).map_err(|_| StorageError::NoSuchUpload)?;
+    let mut parts = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Ok(n) = name.parse::<u32>() else { continue };
+        let etag = std::fs::read_to_string(dir.join(format!("{name}.etag"))).map_err(io)?;
+        let size = entry.metadata().map_err(io)?.len();
+        parts.push(UploadedPart {
+            part_number: n,
+            etag,
+            size,
+        });
+    }
+    Ok(parts)
+}
+
 impl LocalStore {
     /// URLs are signed with the signing secret's key for local storage URLs only.
     pub fn new(root: PathBuf, base: Url, signing_secret: &[u8]) -> Self {
         let key = crate::secrets::Purpose::LocalStorageUrls.key(signing_secret);
         let secret = key.to_vec();
-        Self { root, base, secret }
+        let assembling = Mutex::default();
+        Self {
+            root,
+            base,
+            secret,
+            assembling,
+            swept: Default::default(),
+        }
+    }
+
+    fn assembly_lock(&self, upload_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.assembling.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(upload_id.to_string()).or_default().clone()
+    }
+
+    fn drop_assembly_lock(&self, upload_id: &str) {
+        let mut locks = self.assembling.lock().unwrap_or_else(|e| e.into_inner());
+        locks.remove(upload_id);
+    }
+
+    /// A part was stored: append it (and any parts after it) to the assembled
+    /// prefix, in the background so the part's PUT is answered at once; complete
+    /// waits for it (the same lock) and has only the rest to copy. A failure here
+    /// costs complete time, never a byte: complete checks and redoes what it needs.
+    pub(super) fn assemble_ahead(&self, upload_id: &str, dir: &Path) {
+        let lock = self.assembly_lock(upload_id);
+        let dir = dir.to_path_buf();
+        tokio::spawn(async move {
+            let _held = lock.lock().await;
+            if let Err(e) = assemble::advance(&dir).await {
+                tracing::warn!(error = %e, "assembling ahead failed; complete will copy the parts");
+            }
+        });
+    }
+
+    /// Take an upload's folder out of `multipart/` now (a rename) and delete it in
+    /// the background. What a crash leaves in `trash/` goes with the next discard.
+    async fn discard(&self, dir: &Path, upload_id: &str) -> Result<(), StorageError> {
+        let trash = self.root.join("trash");
+        tokio::fs::create_dir_all(&trash).await.map_err(io)?;
+        let aside = trash.join(format!("{upload_id}.{}", uuid::Uuid::new_v4()));
+        match tokio::fs::rename(dir, &aside).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            other => other.map_err(io)?,
+        }
+        let sweep = !self.swept.swap(true, std::sync::atomic::Ordering::Relaxed);
+        tokio::spawn(async move {
+            let mut gone = vec![aside];
+            if sweep {
+                gone = std::fs::read_dir(&trash)
+                    .map(|rd| rd.flatten().map(|e| e.path()).collect())
+                    .unwrap_or(gone);
+            }
+            for path in gone {
+                match tokio::fs::remove_dir_all(&path).await {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        tracing::warn!(error = %e, "deleting a finished upload's parts failed");
+                    }
+                    _ => {}
+                }
+            }
+        });
+        Ok(())
     }
 
     fn upload_dir(&self, upload_id: &str) -> Result<PathBuf, StorageError> {
@@ -66,35 +156,6 @@ impl LocalStore {
         let rel = safe_rel(key).ok_or(StorageError::NoSuchObject)?;
         Ok(self.root.join("objects").join(rel))
     }
-}
-
-/// Concatenate the parts into `out`. Like S3, each part must hold the bytes its
-/// ETag names: the MD5 is taken of the bytes copied, so a part replaced by a
-/// retry while this runs is refused (`InvalidPart`), never silently mixed in.
-async fn assemble(dir: &Path, out: &Path, parts: &[CompletedPart]) -> Result<(), StorageError> {
-    let mut out = tokio::fs::File::create(out).await.map_err(io)?;
-    let mut buf = vec![0u8; 256 * 1024];
-    for p in parts {
-        let n = p.part_number;
-        let mut f = tokio::fs::File::open(dir.join(format!("{n:05}")))
-            .await
-            .map_err(|_| StorageError::Rejected(format!("InvalidPart: part {n} is missing")))?;
-        let mut md5 = Md5::new();
-        loop {
-            let read = f.read(&mut buf).await.map_err(io)?;
-            if read == 0 {
-                break;
-            }
-            md5.update(&buf[..read]);
-            out.write_all(&buf[..read]).await.map_err(io)?;
-        }
-        if !etag_eq(&hex::encode(md5.finalize()), &p.etag) {
-            return Err(StorageError::Rejected(format!(
-                "InvalidPart: part {n} does not match its ETag"
-            )));
-        }
-    }
-    out.sync_all().await.map_err(io)
 }
 
 #[async_trait::async_trait]
@@ -130,24 +191,32 @@ impl MultipartStore for LocalStore {
         upload_id: &str,
     ) -> Result<Vec<UploadedPart>, StorageError> {
         let dir = self.upload_dir(upload_id)?;
-        let mut rd = tokio::fs::read_dir(&dir)
+        // One trip to the blocking pool for the whole folder, not three per part:
+        // complete lists every part, and a ten-minute recording has forty.
+        let parts = tokio::task::spawn_blocking(move || list_dir(&dir))
             .await
-            .map_err(|_| StorageError::NoSuchUpload)?;
-        let mut parts = Vec::new();
-        while let Some(entry) = rd.next_entry().await.map_err(io)? {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let Ok(n) = name.parse::<u32>() else { continue };
-            let etag = tokio::fs::read_to_string(dir.join(format!("{name}.etag")))
-                .await
-                .map_err(io)?;
-            let size = entry.metadata().await.map_err(io)?.len();
-            parts.push(UploadedPart {
-                part_number: n,
-                etag,
-                size,
-            });
-        }
+            .map_err(|e| StorageError::Unavailable(format!("local disk: {e}")))??;
         Ok(dedupe_parts(parts))
+    }
+
+    async fn put_part(
+        &self,
+        _key: &str,
+        upload_id: &str,
+        part: u32,
+        body: bytes::Bytes,
+        md5: [u8; 16],
+    ) -> Result<String, StorageError> {
+        let len = body.len() as u64;
+        let stream = futures_util::stream::once(async move { Ok(body) });
+        match self
+            .write_part(upload_id, part, Box::pin(stream), len, Some(md5))
+            .await
+        {
+            Ok(etag) => Ok(etag),
+            Err(WritePartError::Storage(e)) => Err(e),
+            Err(e) => Err(StorageError::Rejected(e.to_string())),
+        }
     }
 
     async fn complete(
@@ -164,23 +233,29 @@ impl MultipartStore for LocalStore {
         if let Some(parent) = dest.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io)?;
         }
-        let tmp = dest.with_extension("assembling");
-        let assembled = assemble(&dir, &tmp, parts).await;
-        if let Err(e) = assembled {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e);
-        }
-        tokio::fs::rename(&tmp, &dest).await.map_err(io)?;
-        tokio::fs::remove_dir_all(&dir).await.map_err(io)?;
-        Ok(())
+        let lock = self.assembly_lock(upload_id);
+        let held = lock.lock().await;
+        let assembled = assemble::finish(&dir, parts).await?;
+        tokio::fs::rename(&assembled, &dest).await.map_err(io)?;
+        // Deleting the parts takes time that grows with the video (the file system
+        // frees every block): move them aside at once, delete them after answering.
+        // The lock is held until they are aside, so no append starts in the folder.
+        let discarded = self.discard(&dir, upload_id).await;
+        drop(held);
+        self.drop_assembly_lock(upload_id);
+        discarded
     }
 
     async fn abort(&self, _key: &str, upload_id: &str) -> Result<(), StorageError> {
         let dir = self.upload_dir(upload_id)?;
-        match tokio::fs::remove_dir_all(&dir).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(e)),
-            _ => Ok(()),
-        }
+        // An append in progress finishes first (it writes into the folder; deleting
+        // under it failed with "Directory not empty"); one queued after finds no key.
+        let lock = self.assembly_lock(upload_id);
+        let held = lock.lock().await;
+        let discarded = self.discard(&dir, upload_id).await;
+        drop(held);
+        self.drop_assembly_lock(upload_id);
+        discarded
     }
 }
 

@@ -122,6 +122,7 @@ impl ServesOwnUrls for LocalStore {
         tokio::fs::rename(&etag_tmp, dir.join(format!("{part:05}.etag")))
             .await
             .map_err(io)?;
+        self.assemble_ahead(upload_id, &dir);
         Ok(etag)
     }
 

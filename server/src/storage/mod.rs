@@ -50,6 +50,17 @@ pub trait MultipartStore: Send + Sync + std::fmt::Debug {
         key: &str,
         upload_id: &str,
     ) -> Result<Vec<UploadedPart>, StorageError>;
+    /// Store part `part` from bytes this server holds (a recording's tail, sent
+    /// through the API instead of a signed URL); `md5` is its Content-MD5, and a
+    /// body that does not match it is refused. Returns the quoted ETag.
+    async fn put_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part: u32,
+        body: bytes::Bytes,
+        md5: [u8; 16],
+    ) -> Result<String, StorageError>;
     /// Assemble the listed parts into the object.
     async fn complete(
         &self,

@@ -119,8 +119,21 @@ impl S3Store {
 
     /// Send a request and return the body of a 2xx answer; S3 error codes are classified.
     pub(super) async fn send(&self, req: reqwest::RequestBuilder) -> Result<String, StorageError> {
+        self.send_with_etag(req).await.map(|(_, body)| body)
+    }
+
+    /// [`Self::send`], also answering the `ETag` header (UploadPart's result).
+    pub(super) async fn send_with_etag(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(Option<String>, String), StorageError> {
         let res = req.send().await.map_err(unavailable)?;
         let status = res.status();
+        let etag = res
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = res.text().await.map_err(unavailable)?;
         if status.is_success() {
             // S3 may answer 200 and still put an error in the body.
@@ -129,7 +142,7 @@ impl S3Store {
                     s3_code(&body).unwrap_or("error").to_string(),
                 ));
             }
-            return Ok(body);
+            return Ok((etag, body));
         }
         match s3_code(&body) {
             Some("NoSuchUpload") => Err(StorageError::NoSuchUpload),
@@ -172,6 +185,17 @@ impl MultipartStore for S3Store {
             .headers_mut()
             .insert("content-length", size.to_string());
         action.sign(ttl).into()
+    }
+
+    async fn put_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part: u32,
+        body: bytes::Bytes,
+        md5: [u8; 16],
+    ) -> Result<String, StorageError> {
+        self.upload_part(key, upload_id, part, body, md5).await
     }
 
     async fn list_parts(

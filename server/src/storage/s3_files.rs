@@ -4,7 +4,7 @@ use std::path::Path;
 
 use futures_util::StreamExt;
 use rusty_s3::S3Action;
-use rusty_s3::actions::{GetObject, ListObjectsV2, PutObject};
+use rusty_s3::actions::{GetObject, ListObjectsV2, PutObject, UploadPart};
 use tokio::io::AsyncWriteExt;
 
 use super::StorageError;
@@ -37,6 +37,35 @@ impl S3Store {
         }
         file.flush().await.map_err(io)?;
         Ok(n)
+    }
+
+    /// UploadPart from bytes in memory; S3 checks them against `Content-MD5`.
+    pub(super) async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part: u32,
+        body: bytes::Bytes,
+        md5: [u8; 16],
+    ) -> Result<String, StorageError> {
+        use base64::Engine as _;
+        let part = u16::try_from(part)
+            .map_err(|_| StorageError::Rejected(format!("InvalidArgument: part {part}")))?;
+        let action = UploadPart::new(self.bucket(), Some(self.creds()), key, part, upload_id);
+        let url = action.sign(SERVER_CALL_TTL);
+        let req = self
+            .http()
+            .put(url)
+            .header("content-length", body.len())
+            .header(
+                "content-md5",
+                base64::engine::general_purpose::STANDARD.encode(md5),
+            )
+            .body(body);
+        let (etag, _) = self.send_with_etag(req).await?;
+        etag.ok_or_else(|| {
+            StorageError::Unavailable("S3 answered UploadPart without an ETag".into())
+        })
     }
 
     pub(super) async fn put_from_file(
