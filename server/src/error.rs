@@ -37,6 +37,9 @@ pub enum ApiError {
     PartMissing { message: String },
     #[error("{0}")]
     SizeMismatch(String),
+    /// Part bytes that do not match their Content-MD5: changed on the way, send again.
+    #[error("{0}")]
+    BadDigest(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -97,6 +100,7 @@ impl ApiError {
             Conflict(_) => ("conflict", StatusCode::CONFLICT),
             PartMissing { .. } => ("part_missing", StatusCode::CONFLICT),
             SizeMismatch(_) => ("size_mismatch", StatusCode::CONFLICT),
+            BadDigest(_) => ("bad_digest", StatusCode::BAD_REQUEST),
             TooLarge(_) => ("too_large", StatusCode::PAYLOAD_TOO_LARGE),
             NotAVideo(_) => ("not_a_video", StatusCode::UNPROCESSABLE_ENTITY),
             UnsupportedMediaType(_) => {

@@ -85,7 +85,9 @@ fn domain(method: &Method, route: &str, status: StatusCode) {
         ("POST", "/api/v1/uploads") => "vidreply_uploads_created_total",
         ("DELETE", "/api/v1/uploads/{id}") => "vidreply_uploads_aborted_total",
         ("POST", "/api/v1/uploads/{id}/complete") => "vidreply_videos_completed_total",
-        ("PUT", "/storage/parts/{upload}/{part}") => "vidreply_parts_received_total",
+        ("PUT", "/storage/parts/{upload}/{part}" | "/api/v1/uploads/{id}/parts/{part}") => {
+            "vidreply_parts_received_total"
+        }
         _ => return,
     };
     counter!(name).increment(1);

@@ -62,6 +62,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::serve))
 }
 
+/// `/api/v1` routes that carry part bytes: the part timeout, not the API's.
+fn api_part_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(uploads::tail::put))
+}
+
 /// Documented routes outside `/api/v1` that integrators use.
 fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -79,7 +84,7 @@ fn public_routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI document of the routes [`app`] serves (at `/api/v1/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let doc = OpenApiRouter::<AppState>::with_openapi(openapi::ApiDoc::openapi())
-        .nest("/api/v1", api_routes())
+        .nest("/api/v1", api_routes().merge(api_part_routes()))
         .merge(public_routes())
         .into_openapi();
     openapi::finish(doc)
@@ -96,6 +101,16 @@ pub fn app(state: AppState) -> Router {
             Duration::from_secs(s.request_timeout_seconds),
             limits::api_timeout,
         ));
+    // Merged after the API's timeout and JSON body limit, which would cut a tail
+    // short on a slow uplink; the handler reads no more than the part it takes.
+    let api = api.merge(
+        Router::from(api_part_routes())
+            .layer(DefaultBodyLimit::disable())
+            .layer(from_fn_with_state(
+                Duration::from_secs(s.part_timeout_seconds),
+                limits::part_timeout,
+            )),
+    );
     let (put_part, get_object) =
         local_storage::handlers(state.store.clone().own_urls(), s.part_size);
     let put_part = put_part

@@ -31,6 +31,7 @@ use crate::error::REQUEST_ID;
 pub const ERROR_CODES: &[&str] = &[
     "invalid_field",
     "bad_request",
+    "bad_digest",
     "unauthenticated",
     "token_expired",
     "token_revoked",
@@ -267,9 +268,10 @@ macro_rules! error_responses {
 }
 
 error_responses! {
-    BadInput => "The body or a parameter is wrong. `invalid_field` names the field at fault in `field` (a path such as `parts[0].partNumber`); `bad_request` means the body is not JSON." [
+    BadInput => "The body or a parameter is wrong. `invalid_field` names the field at fault in `field` (a path such as `parts[0].partNumber`); `bad_request` means the body is not JSON; `bad_digest` means part bytes did not match their `Content-MD5` (changed on the way: send them again)." [
         ("invalid_field", "parts[0].partNumber: invalid type: string \"one\", expected u32", "parts[0].partNumber"),
         ("bad_request", "The body is not valid JSON: expected value"),
+        ("bad_digest", "Content-MD5: the body does not match it; it changed on the way. Send it again."),
     ];
     Unauthenticated => "No valid credential: the `Authorization: Bearer` header is missing or wrong (`unauthenticated`), or the capture link has expired (`token_expired`) or was revoked (`token_revoked`)." [
         ("unauthenticated", "Missing Authorization: Bearer header."),

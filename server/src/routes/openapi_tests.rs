@@ -32,6 +32,7 @@ fn every_error() -> Vec<ApiError> {
             message: String::new(),
         },
         ApiError::SizeMismatch(String::new()),
+        ApiError::BadDigest(String::new()),
         ApiError::TooLarge(String::new()),
         ApiError::NotAVideo(String::new()),
         ApiError::UnsupportedMediaType(String::new()),
@@ -59,6 +60,7 @@ fn every_error() -> Vec<ApiError> {
             | ApiError::Conflict(_)
             | ApiError::PartMissing { .. }
             | ApiError::SizeMismatch(_)
+            | ApiError::BadDigest(_)
             | ApiError::TooLarge(_)
             | ApiError::NotAVideo(_)
             | ApiError::UnsupportedMediaType(_)

@@ -27,6 +27,7 @@ use crate::token::{Claims, Scope};
 mod complete;
 mod parts;
 pub mod quota;
+pub mod tail;
 
 /// Start an upload for the token's conversation.
 ///
