@@ -190,9 +190,12 @@ const PUT_TIMEOUT_MS: u32 = 300_000;
 /// PUT one part's bytes to a signed URL with XHR (fetch cannot report upload
 /// progress). `Content-MD5` lets storage refuse a part corrupted on the way.
 /// Returns the ETag storage answered with.
+/// PUT a part's bytes with their Content-MD5 to `url` (a signed URL, or the
+/// API's tail route with the capture token as `authorization`); answers the ETag.
 pub async fn put_part(
     part: u32,
     url: &str,
+    authorization: Option<&str>,
     bytes: &Blob,
     on_progress: impl Fn(f64) + 'static,
 ) -> Result<String, Failure> {
@@ -212,6 +215,10 @@ pub async fn put_part(
     xhr.set_timeout(PUT_TIMEOUT_MS);
     xhr.set_request_header("Content-MD5", &content_md5)
         .map_err(|_| Failure::Network)?;
+    if let Some(auth) = authorization {
+        xhr.set_request_header("Authorization", auth)
+            .map_err(|_| Failure::Network)?;
+    }
     let progress =
         Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| on_progress(e.loaded()));
     if let Ok(upload) = xhr.upload() {
@@ -279,7 +286,18 @@ impl vidreply_core::upload_drive::UploadApi for Api {
         bytes: &Blob,
         on_progress: Box<dyn Fn(f64)>,
     ) -> Result<String, Failure> {
-        put_part(part, url, bytes, on_progress).await
+        put_part(part, url, None, bytes, on_progress).await
+    }
+    async fn put_tail(
+        &self,
+        upload_id: &str,
+        part: u32,
+        bytes: &Blob,
+        on_progress: Box<dyn Fn(f64)>,
+    ) -> Result<String, Failure> {
+        let url = format!("{}/api/v1/uploads/{upload_id}/parts/{part}", self.base);
+        let auth = format!("Bearer {}", self.token);
+        put_part(part, &url, Some(&auth), bytes, on_progress).await
     }
     async fn complete_upload(
         &self,

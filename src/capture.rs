@@ -131,6 +131,9 @@ fn run(ctl: Ctl, command: Command) {
         Command::StopRecorder(cause) => {
             let Some(r) = take_recording(ctl) else { return };
             crate::browser::mark("vr:stop");
+            if let Some(s) = ctl.session.get_value() {
+                s.stopping();
+            }
             spawn_local(async move {
                 let duration_ms = r.stop().await;
                 crate::browser::mark("vr:recorder-stopped");

@@ -60,6 +60,10 @@ impl Session {
     pub fn chunk(&self, blob: Blob) {
         self.0.chunk(blob);
     }
+    /// Stop was pressed: nothing more is signed ahead (the last chunk is still to come).
+    pub fn stopping(&self) {
+        self.0.stopping();
+    }
     pub fn stopped(&self, duration_ms: f64) {
         self.0.stopped(duration_ms);
     }

@@ -104,7 +104,12 @@ pub fn classify(failure: &Failure) -> Verdict {
         } => match *status {
             400 | 403 if body.contains(EXPIRED_MARKER) => Verdict::Resign,
             // The part was corrupted on the way (Content-MD5 mismatch): send it again.
-            400 if body.contains("BadDigest") || body.contains("InvalidDigest") => Verdict::Retry,
+            400 if body.contains("BadDigest")
+                || body.contains("InvalidDigest")
+                || failure.code().as_deref() == Some("bad_digest") =>
+            {
+                Verdict::Retry
+            }
             429 => Verdict::Throttle {
                 retry_after_ms: *retry_after_ms,
             },
@@ -178,6 +183,10 @@ mod tests {
         );
         assert_eq!(
             classify(&status(400, "<Error><Code>BadDigest</Code></Error>")),
+            Verdict::Retry
+        );
+        assert_eq!(
+            classify(&status(400, &envelope("bad_digest", "Content-MD5"))),
             Verdict::Retry
         );
         assert_eq!(

@@ -59,6 +59,8 @@ pub struct Uploader {
     /// Failed setup requests in a row.
     setup_failures: u32,
     recorded: u64,
+    /// Stop was pressed: no more bytes.
+    ended: bool,
     /// Send was pressed.
     finished: bool,
     aborted: bool,
@@ -84,6 +86,7 @@ impl Uploader {
             setup: Setup::Due { step, at_ms: 0 },
             setup_failures: 0,
             recorded: 0,
+            ended: false,
             finished: false,
             aborted: false,
             end: None,
@@ -176,7 +179,9 @@ impl Uploader {
             event => {
                 match &event {
                     Event::Recorded { total } => self.recorded = self.recorded.max(*total),
+                    Event::RecordingStopped => self.ended = true,
                     Event::RecordingFinished => {
+                        self.ended = true;
                         self.finished = true;
                         self.ask_now(now_ms);
                     }
@@ -221,16 +226,8 @@ impl Uploader {
         self.setup = Setup::Ready;
         self.setup_failures = 0;
         self.epoch += 1;
-        let mut cmds = parts.handle(
-            Event::Recorded {
-                total: self.recorded,
-            },
-            now,
-        );
-        cmds.extend(parts.handle(Event::ServerHas { parts: held }, now));
-        if self.finished {
-            cmds.extend(parts.handle(Event::RecordingFinished, now));
-        }
+        parts.know(self.recorded, self.ended, self.finished);
+        let cmds = parts.handle(Event::ServerHas { parts: held }, now);
         self.parts = Some(parts);
         self.take(cmds, now, out);
     }

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::rc::Rc;
+use std::task::Poll;
 
 use futures::StreamExt;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -45,6 +46,15 @@ pub trait UploadApi: Clone + 'static {
         &self,
         part: u32,
         url: &str,
+        bytes: &Self::Bytes,
+        on_progress: Box<dyn Fn(f64)>,
+    ) -> impl Future<Output = Result<String, Failure>>;
+    /// PUT the recording's last, short part through the server's API (no signed
+    /// URL); answers its ETag.
+    fn put_tail(
+        &self,
+        upload_id: &str,
+        part: u32,
         bytes: &Self::Bytes,
         on_progress: Box<dyn Fn(f64)>,
     ) -> impl Future<Output = Result<String, Failure>>;
@@ -135,6 +145,7 @@ pub struct Callbacks {
 
 enum Msg<B> {
     Chunk(B),
+    Stopping,
     Stopped {
         duration_ms: f64,
     },
@@ -150,6 +161,8 @@ enum Msg<B> {
     },
     /// Hand back the whole recording once every chunk before this message is stored.
     Review(Box<dyn FnOnce(B)>),
+    /// A part's bytes were read from the journal (its PUT goes on).
+    PartRead,
 }
 
 /// A handle to the running loop; cheap to clone.
@@ -176,6 +189,7 @@ impl<B: 'static> Session<B> {
         H: Host,
     {
         let (tx, rx) = unbounded();
+        let (answers_tx, answers) = unbounded();
         let state = Loop {
             machine: Uploader::new(None, RetryPolicy::default(), 1),
             api,
@@ -183,12 +197,14 @@ impl<B: 'static> Session<B> {
             host: host.clone(),
             meta,
             cb,
-            tx: tx.clone(),
+            tx: answers_tx,
             send: false,
             in_flight: BTreeMap::new(),
             send_mark: None,
+            reading: 0,
+            review: None,
         };
-        host.spawn(Box::pin(state.run(rx)));
+        host.spawn(Box::pin(state.run(rx, answers)));
         Self { tx }
     }
 
@@ -197,6 +213,10 @@ impl<B: 'static> Session<B> {
     }
     pub fn chunk(&self, blob: B) {
         self.post(Msg::Chunk(blob));
+    }
+    /// Stop was pressed (the recorder's last chunk is still to come).
+    pub fn stopping(&self) {
+        self.post(Msg::Stopping);
     }
     pub fn stopped(&self, duration_ms: f64) {
         self.post(Msg::Stopped { duration_ms });
@@ -238,6 +258,7 @@ struct Loop<A: UploadApi, J, H> {
     host: H,
     meta: RecordingMeta,
     cb: Callbacks,
+    /// Where requests' answers come back ([`Msg::Up`], [`Msg::Completed`], progress).
     tx: UnboundedSender<Msg<A::Bytes>>,
     machine: Uploader,
     send: bool,
@@ -245,6 +266,11 @@ struct Loop<A: UploadApi, J, H> {
     in_flight: BTreeMap<u32, f64>,
     /// When Send was pressed and how much was sent by then, for the ETA.
     send_mark: Option<(u64, u64)>,
+    /// Parts being read from the journal, and a review waiting for them: reading
+    /// the whole recording first made the tail's read wait behind it (179 ms of a
+    /// ten-minute Stop → Sent, every chunk handed back before the tail's few).
+    reading: u32,
+    review: Option<Box<dyn FnOnce(A::Bytes)>>,
 }
 
 impl<A, J, H> Loop<A, J, H>
@@ -253,7 +279,15 @@ where
     J: JournalStore<Blob = A::Bytes>,
     H: Host,
 {
-    async fn run(mut self, mut rx: UnboundedReceiver<Msg<A::Bytes>>) {
+    /// `page` carries what the page says (chunks, Stop, Send, review), in order;
+    /// `answers` carries what requests answered. Answers go first, so a part's
+    /// PUT starts while a long run of chunks (a chosen file's slices) is still
+    /// being journaled, instead of after all of them.
+    async fn run(
+        mut self,
+        mut page: UnboundedReceiver<Msg<A::Bytes>>,
+        mut answers: UnboundedReceiver<Msg<A::Bytes>>,
+    ) {
         // The journal is the truth: take its latest word on this recording (bytes,
         // upload). A recording whose tab closed mid-way is finished as it stands.
         let stored = self.journal.recordings().await.unwrap_or_default();
@@ -267,7 +301,23 @@ where
         if !self.execute(cmds).await {
             return;
         }
-        while let Some(msg) = rx.next().await {
+        let mut page_open = true;
+        loop {
+            let msg = futures::future::poll_fn(|cx| {
+                if let Poll::Ready(Some(m)) = answers.poll_next_unpin(cx) {
+                    return Poll::Ready(m);
+                }
+                if page_open {
+                    match page.poll_next_unpin(cx) {
+                        Poll::Ready(Some(m)) => return Poll::Ready(m),
+                        // The page let go of its handles: answers still finish the upload.
+                        Poll::Ready(None) => page_open = false,
+                        Poll::Pending => {}
+                    }
+                }
+                Poll::Pending
+            })
+            .await;
             let cmds = match msg {
                 Msg::Chunk(blob) => {
                     self.meta.add_chunk(J::size(&blob));
@@ -280,9 +330,18 @@ where
                     let total = self.meta.total_bytes as u64;
                     self.feed(Event::Recorded { total })
                 }
+                Msg::Stopping => self.feed(Event::Stopping),
                 Msg::Stopped { duration_ms } => {
                     self.meta.duration_ms = duration_ms;
                     self.meta.finished = true;
+                    // The last part goes now, while the person reviews: its chunks
+                    // are stored, so it need not wait for the flag (a write of its
+                    // own, 50 ms at ten minutes). A tab closed before the flag is
+                    // stored leaves a recording that is finished as it stands.
+                    let cmds = self.feed(Event::RecordingStopped);
+                    if !self.execute(cmds).await {
+                        return;
+                    }
                     let _ = self.journal.save_meta(&self.meta).await;
                     self.host.mark("vr:finished");
                     Vec::new()
@@ -304,18 +363,33 @@ where
                     }
                     self.feed(ev)
                 }
-                Msg::Review(then) => {
-                    self.host.mark("vr:review");
-                    match self.journal.whole(&self.meta).await {
-                        Ok(b) => then(b),
-                        Err(e) => return self.fail(None, e),
-                    }
-                    self.host.mark("vr:reviewed");
+                Msg::Review(then) if self.reading > 0 => {
+                    self.review = Some(then);
                     Vec::new()
                 }
+                Msg::Review(then) => {
+                    if let Err(e) = self.review(then).await {
+                        return self.fail(None, e);
+                    }
+                    Vec::new()
+                }
+                Msg::PartRead => {
+                    self.reading = self.reading.saturating_sub(1);
+                    match self.review.take().filter(|_| self.reading == 0) {
+                        Some(then) => match self.review(then).await {
+                            Ok(()) => Vec::new(),
+                            Err(e) => return self.fail(None, e),
+                        },
+                        None => Vec::new(),
+                    }
+                }
                 Msg::Completed(video) => {
-                    let _ = self.journal.forget(&self.meta.id).await;
+                    // "Sent" first: the upload is complete, so the journal's copy is
+                    // no longer needed to keep a byte. Should the tab close before
+                    // the forget, a reload collects the finished video (Collect).
+                    self.host.mark("vr:done");
                     (self.cb.done)(Ok(video));
+                    let _ = self.journal.forget(&self.meta.id).await;
                     return;
                 }
             };
@@ -328,31 +402,6 @@ where
 
     fn feed(&mut self, ev: Event) -> Vec<Command> {
         self.machine.handle(ev, self.host.now_ms())
-    }
-
-    fn report_progress(&mut self) {
-        if !self.machine.uploading() {
-            return;
-        }
-        let m = &self.machine;
-        let total = self.meta.total_bytes as u64;
-        let sent = (m.confirmed_bytes() + self.in_flight.values().sum::<f64>() as u64).min(total);
-        let now = self.host.now_ms();
-        if self.send && self.send_mark.is_none() {
-            self.send_mark = Some((now, sent));
-        }
-        let eta_ms = self.send_mark.and_then(|(t0, s0)| {
-            let (dt, ds) = (
-                now.saturating_sub(t0) as f64,
-                sent.saturating_sub(s0) as f64,
-            );
-            (dt > 1000.0 && ds > 0.0).then(|| ((total - sent) as f64 / (ds / dt)) as u64)
-        });
-        (self.cb.progress)(Progress {
-            sent,
-            total,
-            eta_ms,
-        });
     }
 
     fn fail(self, status: Option<u16>, message: String) {

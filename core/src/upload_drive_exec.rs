@@ -1,11 +1,15 @@
 //! How the loop carries out the uploader's commands: the I/O half of `upload_drive.rs`.
 
 use futures::Future;
+use futures::future::LocalBoxFuture;
 
-use super::{Host, JournalStore, Loop, Msg, SendError, UploadApi};
+use super::{Host, JournalStore, Loop, Msg, Progress, SendError, UploadApi};
 use crate::classify::Failure;
 use crate::protocol::CompleteUploadRequest;
 use crate::upload::{Command, Event};
+
+/// A part PUT's answer: storage's ETag.
+type PutFuture = LocalBoxFuture<'static, Result<String, Failure>>;
 
 impl<A, J, H> Loop<A, J, H>
 where
@@ -48,7 +52,7 @@ where
     }
 
     /// Start the request `cmd` asks for; its answer comes back as a message.
-    fn request(&self, cmd: Command) {
+    fn request(&mut self, cmd: Command) {
         let g = self.machine.epoch();
         let api = self.api.clone();
         let id = self.machine.upload().map(|u| u.upload_id.clone());
@@ -96,29 +100,12 @@ where
                 offset,
                 len,
                 url,
-            } => {
-                let (journal, meta, tx) =
-                    (self.journal.clone(), self.meta.clone(), self.tx.clone());
-                let host = self.host.clone();
-                host.mark(&format!("vr:read#{part}"));
-                self.post(async move {
-                    let Ok(bytes) = journal.range(&meta, offset, len).await else {
-                        let failure = Failure::Network;
-                        return Msg::Up(g, Event::PartFailed { part, failure });
-                    };
-                    host.mark(&format!("vr:put#{part}"));
-                    let on_progress = Box::new(move |sent| {
-                        let _ = tx.unbounded_send(Msg::PartProgress { part, sent });
-                    });
-                    let answer = api.put_part(part, &url, &bytes, on_progress).await;
-                    host.mark(&format!("vr:put-done#{part}"));
-                    Msg::Up(
-                        g,
-                        match answer {
-                            Ok(etag) => Event::PartUploaded { part, etag },
-                            Err(failure) => Event::PartFailed { part, failure },
-                        },
-                    )
+            } => self.put(part, offset, len, move |api, bytes, progress| {
+                Box::pin(async move { api.put_part(part, &url, &bytes, progress).await })
+            }),
+            Command::PutTail { part, offset, len } => {
+                self.put(part, offset, len, move |api, bytes, progress| {
+                    Box::pin(async move { api.put_tail(&id, part, &bytes, progress).await })
                 })
             }
             Command::WakeAt { at_ms } => {
@@ -155,6 +142,43 @@ where
         }
     }
 
+    /// Read part `part`'s bytes from the journal and send them with `send`.
+    fn put(
+        &mut self,
+        part: u32,
+        offset: u64,
+        len: u64,
+        send: impl FnOnce(A, A::Bytes, Box<dyn Fn(f64)>) -> PutFuture + 'static,
+    ) {
+        let g = self.machine.epoch();
+        let api = self.api.clone();
+        let (journal, meta, tx) = (self.journal.clone(), self.meta.clone(), self.tx.clone());
+        let host = self.host.clone();
+        host.mark(&format!("vr:read#{part}"));
+        self.reading += 1;
+        self.post(async move {
+            let read = journal.range(&meta, offset, len).await;
+            let _ = tx.unbounded_send(Msg::PartRead);
+            let Ok(bytes) = read else {
+                let failure = Failure::Network;
+                return Msg::Up(g, Event::PartFailed { part, failure });
+            };
+            host.mark(&format!("vr:put#{part}"));
+            let on_progress = Box::new(move |sent| {
+                let _ = tx.unbounded_send(Msg::PartProgress { part, sent });
+            });
+            let answer = send(api, bytes, on_progress).await;
+            host.mark(&format!("vr:put-done#{part}"));
+            Msg::Up(
+                g,
+                match answer {
+                    Ok(etag) => Event::PartUploaded { part, etag },
+                    Err(failure) => Event::PartFailed { part, failure },
+                },
+            )
+        })
+    }
+
     fn complete(&self, g: u32, id: String, req: CompleteUploadRequest) {
         let api = self.api.clone();
         let host = self.host.clone();
@@ -167,5 +191,37 @@ where
                 Err(failure) => Msg::Up(g, Event::CompleteFailed { failure }),
             }
         })
+    }
+
+    pub(super) fn report_progress(&mut self) {
+        if !self.machine.uploading() {
+            return;
+        }
+        let m = &self.machine;
+        let total = self.meta.total_bytes as u64;
+        let sent = (m.confirmed_bytes() + self.in_flight.values().sum::<f64>() as u64).min(total);
+        let now = self.host.now_ms();
+        if self.send && self.send_mark.is_none() {
+            self.send_mark = Some((now, sent));
+        }
+        let eta_ms = self.send_mark.and_then(|(t0, s0)| {
+            let (dt, ds) = (
+                now.saturating_sub(t0) as f64,
+                sent.saturating_sub(s0) as f64,
+            );
+            (dt > 1000.0 && ds > 0.0).then(|| ((total - sent) as f64 / (ds / dt)) as u64)
+        });
+        (self.cb.progress)(Progress {
+            sent,
+            total,
+            eta_ms,
+        });
+    }
+
+    pub(super) async fn review(&self, then: Box<dyn FnOnce(A::Bytes)>) -> Result<(), String> {
+        self.host.mark("vr:review");
+        then(self.journal.whole(&self.meta).await?);
+        self.host.mark("vr:reviewed");
+        Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! The whole upload loop, natively: a recording is journaled, uploaded while it
 //! grows, sent, completed, across scripted failures and reloads.
 
+use std::cell::RefCell;
+
 use proptest::prelude::*;
 
 use super::*;
@@ -78,6 +80,24 @@ fn each_part_reads_only_the_chunks_that_hold_it() {
             .collect();
         assert_eq!(seqs, want, "part at {offset}+{len}");
     }
+}
+
+#[test]
+fn the_review_reads_the_journal_after_the_tail_part() {
+    // In the browser a read waits for the one before it: the whole recording
+    // (every chunk) read first held the tail back; the review can wait instead.
+    let mut w = World::new(10);
+    let s = w.open(meta());
+    w.record(&s, 9, 4);
+    let seen = Rc::new(RefCell::new(None));
+    s.stopped(9_000.0);
+    let into = seen.clone();
+    s.review(move |b| *into.borrow_mut() = Some(b));
+    w.run();
+    let d = w.journal.0.borrow();
+    assert_eq!(d.reads.len(), 4, "three full parts and the tail");
+    assert_eq!(d.wholes, vec![4], "one review, after every part's read");
+    assert_eq!(seen.borrow().as_deref(), Some(&w.recorded[..]));
 }
 
 #[test]

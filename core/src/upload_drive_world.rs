@@ -17,6 +17,8 @@ pub struct Disk {
     pub chunks: BTreeMap<(String, u32), Vec<u8>>,
     /// Every range read: its offset, length and the chunks it read.
     pub reads: Vec<(u64, u64, Vec<u32>)>,
+    /// How many range reads came before each read of the whole recording.
+    pub wholes: Vec<usize>,
 }
 
 /// One recording's meta and chunks, as a tab would leave them.
@@ -106,6 +108,8 @@ impl JournalStore for FakeJournal {
     }
 
     fn whole(&self, meta: &RecordingMeta) -> impl Future<Output = Result<Vec<u8>, String>> {
+        let reads = self.0.borrow().reads.len();
+        self.0.borrow_mut().wholes.push(reads);
         ready(Ok(self.bytes(&meta.id)))
     }
 }

@@ -40,8 +40,16 @@ enum Side {
 pub(crate) struct Parts {
     cfg: UploadConfig,
     recorded: u64,
+    /// Stop was pressed: sign nothing ahead any more.
+    stopping: bool,
+    /// No more bytes will come (Stop): every part, the short last one too, exists.
+    ended: bool,
+    /// Send was pressed: complete once every part is stored.
     finished: bool,
     parts: BTreeMap<u32, Part>,
+    /// A URL signed ahead for the part being filled, so it goes up the moment it
+    /// is full, with no sign round trip (and none after Stop).
+    ahead: Option<(u32, String, u64)>,
     sign: Side,
     complete: Side,
     throttle_until: u64,
@@ -68,8 +76,11 @@ impl Parts {
         Self {
             cfg,
             recorded: 0,
+            stopping: false,
+            ended: false,
             finished: false,
             parts: BTreeMap::new(),
+            ahead: None,
             sign: Side::Idle,
             complete: Side::Idle,
             throttle_until: 0,
@@ -84,6 +95,14 @@ impl Parts {
 
     pub fn phase(&self) -> Phase {
         self.phase
+    }
+
+    /// Take what is known of the recording before the server's list, without
+    /// acting on it: the list then decides which parts, the tail too, still go.
+    pub fn know(&mut self, recorded: u64, ended: bool, finished: bool) {
+        self.recorded = self.recorded.max(recorded);
+        self.ended |= ended || finished;
+        self.finished |= finished;
     }
 
     /// Bytes the server has confirmed.
@@ -109,7 +128,12 @@ impl Parts {
         let mut out = Vec::new();
         match event {
             Event::Recorded { total } => self.recorded = self.recorded.max(total),
-            Event::RecordingFinished => self.finished = true,
+            Event::Stopping => self.stopping = true,
+            Event::RecordingStopped => self.ended = true,
+            Event::RecordingFinished => {
+                self.ended = true;
+                self.finished = true;
+            }
             Event::Signed { parts } => {
                 self.sign = Side::Idle;
                 for s in parts {
@@ -124,6 +148,12 @@ impl Parts {
                             .max(1_000);
                         let margin = self.cfg.resign_margin_ms.min(life / 2);
                         p.url = Some((s.url, now_ms + life - margin));
+                    } else if Some(s.part_number) == self.next_part() {
+                        let life = (s.expires_in_ms)
+                            .unwrap_or(s.expires_at_ms.saturating_sub(now_ms))
+                            .max(1_000);
+                        let margin = self.cfg.resign_margin_ms.min(life / 2);
+                        self.ahead = Some((s.part_number, s.url, now_ms + life - margin));
                     }
                 }
             }
@@ -289,8 +319,20 @@ impl Parts {
             .collect();
         for n in idle {
             let (offset, len) = self.range(n);
+            let tail = self.is_tail(n);
             let p = self.parts.get_mut(&n).expect("planned part");
             match &p.url {
+                _ if tail => {
+                    if in_flight < self.cfg.parallelism {
+                        in_flight += 1;
+                        p.slot = Slot::InFlight;
+                        out.push(Command::PutTail {
+                            part: n,
+                            offset,
+                            len,
+                        });
+                    }
+                }
                 Some((url, use_until)) if *use_until > now => {
                     if in_flight < self.cfg.parallelism {
                         in_flight += 1;
@@ -305,6 +347,17 @@ impl Parts {
                     }
                 }
                 _ => need_sign.push((n, len)),
+            }
+        }
+        // Sign the part being filled ahead of time, with a sign that goes anyway
+        // or while nothing else waits on one.
+        if let Some(next) = self.next_part() {
+            let fresh = self
+                .ahead
+                .as_ref()
+                .is_some_and(|(n, _, until)| *n == next && *until > now);
+            if !fresh && need_sign.len() < self.cfg.parallelism * 2 {
+                need_sign.push((next, self.cfg.part_size));
             }
         }
         self.side_request(now, &mut soonest, need_sign, out);

@@ -37,11 +37,28 @@ impl Parts {
     pub(super) fn plan(&mut self) {
         let planned = self.planned_parts().min(self.cfg.max_parts as u64 + 1);
         for n in 1..=planned as u32 {
-            self.parts.entry(n).or_insert(Part {
-                slot: Slot::Idle,
-                url: None,
-            });
+            if self.parts.contains_key(&n) {
+                continue;
+            }
+            // A full part takes the URL signed ahead for it (signed for a full part).
+            let full = self.range(n).1 == self.cfg.part_size;
+            let ahead = self.ahead.take_if(|(a, ..)| *a == n && full);
+            let url = ahead.map(|(_, url, until)| (url, until));
+            self.parts.insert(
+                n,
+                Part {
+                    slot: Slot::Idle,
+                    url,
+                },
+            );
         }
+    }
+
+    /// The part being filled while recording, which a URL may be signed for ahead.
+    pub(super) fn next_part(&self) -> Option<u32> {
+        let next = self.planned_parts() + 1;
+        let recording = !self.ended && !self.stopping;
+        (recording && next <= u64::from(self.cfg.max_parts)).then_some(next as u32)
     }
 
     /// Byte range `(offset, len)` of part `n` (1-based).
@@ -51,10 +68,19 @@ impl Parts {
         (offset, ps.min(self.recorded.saturating_sub(offset)))
     }
 
-    /// How many parts exist now: full parts while recording, all of them once finished.
+    /// The recording's last part, shorter than a part: it goes through the
+    /// server's API, needing no signed URL.
+    pub(super) fn is_tail(&self, n: u32) -> bool {
+        let ps = self.cfg.part_size;
+        self.ended
+            && u64::from(n) == self.recorded.div_ceil(ps)
+            && !self.recorded.is_multiple_of(ps)
+    }
+
+    /// How many parts exist now: full parts while recording, all of them once it ended.
     pub(super) fn planned_parts(&self) -> u64 {
         let ps = self.cfg.part_size;
-        if self.finished {
+        if self.ended {
             self.recorded.div_ceil(ps)
         } else {
             self.recorded / ps

@@ -73,7 +73,8 @@ pub(super) fn puts(cmds: &[Command]) -> Vec<(u32, u64, u64)> {
         .filter_map(|c| match c {
             Command::Put {
                 part, offset, len, ..
-            } => Some((*part, *offset, *len)),
+            }
+            | Command::PutTail { part, offset, len } => Some((*part, *offset, *len)),
             _ => None,
         })
         .collect()
@@ -82,27 +83,20 @@ pub(super) fn puts(cmds: &[Command]) -> Vec<(u32, u64, u64)> {
 #[test]
 fn plans_parts_and_completes_in_order() {
     let mut u = Parts::new(cfg(5 * MIB, 2), 1);
+    // Parts 1 and 2 are full; part 3, being filled, is signed ahead.
     assert_eq!(
         u.handle(Event::Recorded { total: 12 * MIB }, 0),
         vec![Command::Sign {
-            parts: vec![1, 2],
-            sizes: vec![5 * MIB, 5 * MIB]
+            parts: vec![1, 2, 3],
+            sizes: vec![5 * MIB, 5 * MIB, 5 * MIB]
         }]
     );
     let c = u.handle(signed(&[1, 2], 60_000), 0);
     assert_eq!(puts(&c), vec![(1, 0, 5 * MIB), (2, 5 * MIB, 5 * MIB)]);
-    // The tail is planned only when the recording finishes.
-    let c = u.handle(Event::RecordingFinished, 0);
-    // The tail is the rest of the recording: its URL is signed for that many bytes.
-    assert_eq!(
-        c,
-        vec![Command::Sign {
-            parts: vec![3],
-            sizes: vec![2 * MIB]
-        }]
-    );
-    let c = u.handle(signed(&[3], 60_000), 0);
-    assert!(puts(&c).is_empty(), "parallelism 2 is respected");
+    // The tail is planned only when the recording stops. It needs no signed URL
+    // (it goes through the server's API), but parallelism 2 is respected.
+    let c = u.handle(Event::RecordingStopped, 0);
+    assert!(c.is_empty(), "{c:?}");
     let c = u.handle(
         Event::PartUploaded {
             part: 2,
@@ -110,7 +104,14 @@ fn plans_parts_and_completes_in_order() {
         },
         0,
     );
-    assert_eq!(puts(&c), vec![(3, 10 * MIB, 2 * MIB)]);
+    assert_eq!(
+        c,
+        vec![Command::PutTail {
+            part: 3,
+            offset: 10 * MIB,
+            len: 2 * MIB
+        }]
+    );
     u.handle(
         Event::PartUploaded {
             part: 3,
@@ -125,6 +126,8 @@ fn plans_parts_and_completes_in_order() {
         },
         0,
     );
+    assert!(c.is_empty(), "complete waits for Send: {c:?}");
+    let c = u.handle(Event::RecordingFinished, 0);
     let expected: Vec<CompletedPart> = [(1, "a"), (2, "b"), (3, "c")]
         .iter()
         .map(|(n, e)| CompletedPart {
@@ -166,13 +169,14 @@ fn resume_sends_only_what_the_server_lacks() {
     assert_eq!(
         u.handle(Event::Recorded { total: 35 }, 0),
         vec![Command::Sign {
-            parts: vec![1, 2, 3],
-            sizes: vec![10, 10, 10]
+            parts: vec![1, 2, 3, 4],
+            sizes: vec![10, 10, 10, 10]
         }]
     );
-    assert!(
-        u.handle(Event::RecordingFinished, 0).is_empty(),
-        "one sign at a time"
+    // The tail needs no sign: it goes at once.
+    assert_eq!(
+        puts(&u.handle(Event::RecordingFinished, 0)),
+        vec![(4, 30, 5)]
     );
     // Part 2 on the server is short (a torn earlier attempt); 5 does not exist in the plan.
     let server = vec![
@@ -186,13 +190,9 @@ fn resume_sends_only_what_the_server_lacks() {
     let c = u.handle(signed(&[1, 2, 3], 600_000), 0);
     assert_eq!(puts(&c), vec![(2, 10, 10)]);
     assert!(
-        c.contains(&Command::Sign {
-            parts: vec![4],
-            sizes: vec![5]
-        }),
+        !c.iter().any(|c| matches!(c, Command::Sign { .. })),
         "{c:?}"
     );
-    assert_eq!(puts(&u.handle(signed(&[4], 600_000), 0)), vec![(4, 30, 5)]);
     u.handle(
         Event::PartUploaded {
             part: 2,
@@ -311,13 +311,20 @@ fn part_missing_on_complete_relists_and_resends_only_that_part() {
     );
     assert_eq!(
         c,
-        vec![Command::Sign {
-            parts: vec![2, 3],
-            sizes: vec![10, 5]
-        }]
+        vec![
+            Command::PutTail {
+                part: 3,
+                offset: 20,
+                len: 5
+            },
+            Command::Sign {
+                parts: vec![2],
+                sizes: vec![10]
+            }
+        ]
     );
-    let c = u.handle(signed(&[2, 3], 600_000), 20);
-    assert_eq!(puts(&c), vec![(2, 10, 10), (3, 20, 5)]);
+    let c = u.handle(signed(&[2], 600_000), 20);
+    assert_eq!(puts(&c), vec![(2, 10, 10)]);
     u.handle(
         Event::PartUploaded {
             part: 2,
@@ -337,4 +344,76 @@ fn part_missing_on_complete_relists_and_resends_only_that_part() {
     };
     let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
     assert_eq!(etags, vec!["a", "b2", "c2"]);
+}
+
+#[test]
+fn after_stop_nothing_waits_on_a_sign() {
+    let mut u = Parts::new(cfg(10, 4), 2);
+    // Part 1 is signed while it fills.
+    let c = u.handle(Event::Recorded { total: 4 }, 0);
+    assert_eq!(
+        c,
+        vec![Command::Sign {
+            parts: vec![1],
+            sizes: vec![10]
+        }]
+    );
+    assert!(u.handle(signed(&[1], 600_000), 0).is_empty());
+    // The last chunk fills part 1: it goes at once with the URL signed ahead.
+    let c = u.handle(Event::Recorded { total: 13 }, 10);
+    assert_eq!(puts(&c), vec![(1, 0, 10)]);
+    // Stop: the 3-byte tail goes through the API, with no sign round trip.
+    let c = u.handle(Event::RecordingStopped, 20);
+    assert_eq!(
+        c,
+        vec![Command::PutTail {
+            part: 2,
+            offset: 10,
+            len: 3
+        }]
+    );
+    for part in [1, 2] {
+        let etag = format!("e{part}");
+        let c = u.handle(Event::PartUploaded { part, etag }, 30);
+        assert!(c.is_empty(), "complete waits for Send: {c:?}");
+    }
+    let c = u.handle(Event::RecordingFinished, 40);
+    assert!(
+        matches!(
+            &c[..],
+            [Command::Complete {
+                total_bytes: 13,
+                ..
+            }]
+        ),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn once_stop_is_pressed_the_part_being_filled_is_not_signed_ahead() {
+    let mut u = Parts::new(cfg(10, 4), 2);
+    u.handle(Event::Recorded { total: 4 }, 0);
+    assert!(u.handle(signed(&[1], 600_000), 0).is_empty());
+    assert!(u.handle(Event::Stopping, 5).is_empty());
+    // The last chunk fills part 1 and part 2 and starts part 3: part 2 needs a
+    // URL, part 3 (the tail to be) does not.
+    let c = u.handle(Event::Recorded { total: 23 }, 10);
+    assert_eq!(puts(&c), vec![(1, 0, 10)]);
+    assert!(
+        c.contains(&Command::Sign {
+            parts: vec![2],
+            sizes: vec![10]
+        }),
+        "{c:?}"
+    );
+    let c = u.handle(Event::RecordingStopped, 20);
+    assert_eq!(
+        c,
+        vec![Command::PutTail {
+            part: 3,
+            offset: 20,
+            len: 3
+        }]
+    );
 }

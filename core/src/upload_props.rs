@@ -24,9 +24,17 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
         let mut events = Vec::new();
         let idle = pending.is_empty() && wake.is_none() && !waiting_online;
         if recorded < total && (idle || roll(3) == 0) {
+            // Stop pressed before the last chunk comes, now and then.
+            if roll(4) == 0 {
+                events.push(Event::Stopping);
+            }
             recorded = (recorded + 1 + roll(part_size * 2)).min(total);
             events.push(Event::Recorded { total: recorded });
             if recorded == total {
+                // Stop, and (now or later) Send: the tail may go before Send.
+                if roll(2) == 0 {
+                    events.push(Event::RecordingStopped);
+                }
                 events.push(Event::RecordingFinished);
             }
         } else if !pending.is_empty() {
@@ -79,6 +87,14 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                     }
                 }
                 Command::Put { part, .. } => Event::PartFailed { part, failure },
+                Command::PutTail { part, .. } if !fail => {
+                    confirmed.insert(part);
+                    Event::PartUploaded {
+                        part,
+                        etag: format!("e{part}"),
+                    }
+                }
+                Command::PutTail { part, .. } => Event::PartFailed { part, failure },
                 // Now and then storage loses a confirmed part; complete says so.
                 Command::Complete { .. } if fail && !confirmed.is_empty() && roll(4) == 0 => {
                     let lost = *confirmed
@@ -133,6 +149,15 @@ fn simulate(seed: u64, total: u64, part_size: u64, parallelism: usize, fail_pct:
                         assert!(*len == part_size || offset + len == total);
                         pending.push(cmd);
                     }
+                    Command::PutTail { part, offset, len } => {
+                        assert!(
+                            !confirmed.contains(part),
+                            "part {part} re-sent after confirmation"
+                        );
+                        assert_eq!(*offset, (*part as u64 - 1) * part_size);
+                        assert!(*len < part_size && offset + len == total, "only the tail");
+                        pending.push(cmd);
+                    }
                     Command::Complete { parts, total_bytes } => {
                         assert_eq!(*total_bytes, total);
                         let nums: Vec<u32> = parts.iter().map(|p| p.part_number).collect();
@@ -178,21 +203,21 @@ proptest! {
     fn reconciled_parts_are_never_sent_again(total in 1u64..200, part_size in 1u64..40,
                                             have in proptest::collection::vec(any::<bool>(), 0..200)) {
         let mut u = Parts::new(cfg(part_size, 3), 9);
-        u.handle(Event::Recorded { total }, 0);
-        u.handle(Event::RecordingFinished, 0);
+        // As the uploader starts a journal's upload: what is known, then the server's list.
+        u.know(total, true, true);
         let n = total.div_ceil(part_size) as u32;
         let server: Vec<_> = (1..=n)
             .filter(|i| have.get(*i as usize).copied().unwrap_or(false))
             .map(|i| uploaded(i, part_size.min(total - (i as u64 - 1) * part_size)))
             .collect();
         let on_server: std::collections::BTreeSet<u32> = server.iter().map(|p| p.part_number).collect();
-        u.handle(Event::ServerHas { parts: server }, 0);
+        let mut cmds = u.handle(Event::ServerHas { parts: server }, 0);
         let all: Vec<u32> = (1..=n).collect();
         let mut sent = std::collections::BTreeSet::new();
-        let mut cmds = u.handle(signed(&all, u64::MAX / 2), 0);
+        cmds.extend(u.handle(signed(&all, u64::MAX / 2), 0));
         while let Some(cmd) = cmds.pop() {
             match cmd {
-                Command::Put { part, .. } => {
+                Command::Put { part, .. } | Command::PutTail { part, .. } => {
                     prop_assert!(!on_server.contains(&part));
                     prop_assert!(sent.insert(part));
                     cmds.extend(u.handle(Event::PartUploaded { part, etag: "x".into() }, 0));

@@ -45,15 +45,37 @@ fn a_new_recording_creates_its_upload_at_once_and_keeps_it() {
     assert!(!u.uploading());
     let up = session("up1", 10);
     let c = u.handle(Event::Created { upload: up.clone() }, 5);
-    assert_eq!(c, vec![Command::SaveUpload { upload: up }]);
-    assert!(u.uploading());
-    let c = u.handle(Event::Recorded { total: 25 }, 10);
+    // Part 1 is signed ahead while it fills, so it goes the moment it is full.
     assert_eq!(
         c,
-        vec![Command::Sign {
-            parts: vec![1, 2],
-            sizes: vec![10, 10]
-        }]
+        vec![
+            Command::SaveUpload { upload: up },
+            Command::Sign {
+                parts: vec![1],
+                sizes: vec![10]
+            }
+        ]
+    );
+    assert!(u.uploading());
+    assert!(
+        u.handle(Event::Recorded { total: 25 }, 10).is_empty(),
+        "one sign at a time"
+    );
+    let c = u.handle(signed(&[1], u64::MAX / 2), 10);
+    assert_eq!(
+        c,
+        vec![
+            Command::Put {
+                part: 1,
+                offset: 0,
+                len: 10,
+                url: "https://s3/part1".into()
+            },
+            Command::Sign {
+                parts: vec![2, 3],
+                sizes: vec![10, 10]
+            }
+        ]
     );
 }
 
@@ -70,14 +92,35 @@ fn a_journal_upload_is_listed_and_only_the_rest_is_sent() {
         etag: "e1".into(),
         size: 10,
     }];
-    let c = u.handle(Event::ServerHas { parts: held }, 0);
-    assert!(matches!(&c[..], [Command::Sign { .. }]), "{c:?}");
+    let first = u.handle(Event::ServerHas { parts: held }, 0);
+    // Only the missing full part is signed; the short tail goes through the API at once.
+    assert_eq!(
+        first,
+        vec![
+            Command::PutTail {
+                part: 3,
+                offset: 20,
+                len: 5
+            },
+            Command::Sign {
+                parts: vec![2],
+                sizes: vec![10]
+            }
+        ]
+    );
     assert_eq!(u.confirmed_bytes(), 10);
     let mut put = Vec::new();
     let mut c = u.handle(signed(&[1, 2, 3], u64::MAX / 2), 0);
+    c.extend(
+        first
+            .into_iter()
+            .filter(|c| !matches!(c, Command::Sign { .. })),
+    );
     while let Some(cmd) = c.pop() {
         match cmd {
-            Command::Put { part, len, .. } => put.push((part, len)),
+            Command::Put { part, len, .. } | Command::PutTail { part, len, .. } => {
+                put.push((part, len))
+            }
             Command::Sign { parts, .. } => c.extend(u.handle(signed(&parts, u64::MAX / 2), 0)),
             other => panic!("{other:?}"),
         }
@@ -122,7 +165,10 @@ fn a_failed_create_backs_off_under_the_policy_then_succeeds() {
         },
         2_300,
     );
-    assert!(matches!(&c[..], [Command::SaveUpload { .. }]), "{c:?}");
+    assert!(
+        matches!(&c[..], [Command::SaveUpload { .. }, Command::Sign { .. }]),
+        "{c:?}"
+    );
     assert_eq!(u.failures_in_a_row(), 0);
 }
 
@@ -267,7 +313,10 @@ fn parts_giving_up_mid_recording_pause_then_resume_the_same_upload() {
     let mut c = u.handle(signed(&[1], u64::MAX / 2), 0);
     let mut now = 0;
     for attempt in 1..=max {
-        assert!(matches!(&c[..], [Command::Put { part: 1, .. }]), "{c:?}");
+        assert!(
+            matches!(&c[..], [Command::Put { part: 1, .. }, ..]),
+            "{c:?}"
+        );
         let failed = u.handle(part_failed(1, Failure::Network), now);
         assert!(!failed.iter().any(|c| matches!(c, Command::Fail { .. })));
         let at = wake_at(&failed);

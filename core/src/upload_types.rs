@@ -49,6 +49,12 @@ pub enum Event {
     Recorded {
         total: u64,
     },
+    /// Stop was pressed; the recorder's last chunk is still on its way. Nothing
+    /// more is signed ahead: the part being filled will be the tail.
+    Stopping,
+    /// The recorder stopped: no more bytes will come, so the last part can go now.
+    /// Complete still waits for [`Event::RecordingFinished`] (the person may retake).
+    RecordingStopped,
     /// Send was pressed: no more bytes will come, and the upload must finish.
     RecordingFinished,
     /// Retake or Discard: drop the upload and the recording.
@@ -109,6 +115,10 @@ pub enum Command {
         len: u64,
         url: String,
     },
+    /// PUT bytes `offset..offset+len`, the recording's last part (shorter than a
+    /// part), through the server's API: no signed URL, so no sign round trip
+    /// after Stop. Answered like [`Command::Put`].
+    PutTail { part: u32, offset: u64, len: u64 },
     /// Send [`Event::Tick`] at this time (unix ms).
     WakeAt { at_ms: u64 },
     /// Send [`Event::Online`] when the browser is online again.
