@@ -25,6 +25,28 @@ async function inProgressUploads(server: RunningServer): Promise<string[]> {
   return (res.Uploads ?? []).map((u) => `${u.Key}/${u.UploadId}`).sort();
 }
 
+/** Requests the server answered, by route (its own Prometheus counters). */
+async function requestCounts(server: RunningServer) {
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.apiKey}` } });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  const count = (method: string, route: string) => text.split('\n')
+    .filter((l) => l.startsWith('http_requests_total{') && l.includes(`method="${method}"`) && l.includes(`route="${route}"`))
+    .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  return {
+    sign: count('POST', '/api/v1/uploads/{id}/sign'),
+    tail: count('PUT', '/api/v1/uploads/{id}/parts/{part}'),
+    complete: count('POST', '/api/v1/uploads/{id}/complete'),
+  };
+}
+
+/** Press Send on the review screen and return the stored bytes once "Sent" shows. */
+async function stopAndSendFromReview(page: Page, server: RunningServer): Promise<Buffer> {
+  const done = completionOf(page);
+  await page.getByRole('button', { name: 'Send' }).click();
+  return sentVideo(page, server, done);
+}
+
 for (const backend of ['local', 's3'] as Backend[]) {
   test.describe(`reliability on ${backend} storage`, () => {
     let server: RunningServer;
@@ -48,6 +70,46 @@ for (const backend of ['local', 's3'] as Backend[]) {
         .toBeGreaterThanOrEqual(3);
       const stored = await stopAndSend(page, server);
       expect(sha256(stored)).toBe((await recordedSha256(page)).sha256);
+    });
+
+    test('the tail goes at Stop: every sign comes before it, and the whole recording is stored before Send', async ({ page }) => {
+      const l = await link(page, 'tail');
+      // The server's counts are for the whole describe: this test's requests are the difference.
+      const atStart = await requestCounts(server);
+      // The part numbers of every sign request the page makes after Stop.
+      let stopped = false;
+      const signedAfterStop: number[] = [];
+      page.on('request', (r) => {
+        if (stopped && r.method() === 'POST' && /\/sign$/.test(r.url())) signedAfterStop.push(...r.postDataJSON().partNumbers);
+      });
+      const uploadId = await startRecording(page, l.url);
+      if (backend === 'local') {
+        await expect.poll(async () => (await serverParts(server, l.token, uploadId)).length, { timeout: 60_000 })
+          .toBeGreaterThanOrEqual(2);
+      } else {
+        await page.waitForTimeout(2000);
+      }
+      stopped = true;
+      await page.getByRole('button', { name: 'Stop' }).click();
+      await expect(page.getByRole('button', { name: 'Send' })).toBeVisible();
+      const recorded = await recordedSha256(page);
+      // Before Send: the server holds every recorded byte (the tail went at Stop).
+      await expect.poll(async () => (await serverParts(server, l.token, uploadId)).reduce((n, p) => n + p.size, 0))
+        .toBe(recorded.size);
+      const parts = await serverParts(server, l.token, uploadId);
+      const tail = Math.max(...parts.map((p) => p.partNumber));
+      const atReview = await requestCounts(server);
+      const stored = await stopAndSendFromReview(page, server);
+      const atSent = await requestCounts(server);
+      expect(sha256(stored)).toBe(recorded.sha256);
+      // The server saw the tail through the API, once, and no sign from Stop to "Sent".
+      expect(atReview.tail - atStart.tail).toBe(1);
+      expect(atSent.tail - atStart.tail).toBe(1);
+      expect(atSent.sign).toBe(atReview.sign);
+      expect(atSent.complete).toBe(atReview.complete + 1);
+      // The tail was never signed after Stop (a full part the last chunk completed may
+      // still be signed then, when one chunk fills more than the part signed ahead).
+      expect(signedAfterStop, 'parts signed after Stop').not.toContain(tail);
     });
 
     test('the server restarts mid-upload: the recording completes after it comes back', async ({ page }) => {
@@ -148,7 +210,7 @@ for (const backend of ['local', 's3'] as Backend[]) {
       const cutBeforeSend = cut;
       await page.getByRole('button', { name: 'Send' }).click();
       // The tail tried to go up and the line was cut: reload mid-upload.
-      await expect.poll(() => cut).toBeGreaterThan(cutBeforeSend);
+      await expect.poll(() => cut, { timeout: 30_000 }).toBeGreaterThan(cutBeforeSend);
       const recorded = await recordedSha256(page);
       // Reload with the line still cut, so nothing slips through uncounted; the
       // resumed page sends nothing until asked.

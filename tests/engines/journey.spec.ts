@@ -218,7 +218,8 @@ test('reload mid-upload: the journal offers to resume, only missing parts go up'
   const rec = await record(driver, link.url, 3, 4);
   const cutBeforeSend = proxy.cut;
   await driver.press('Send');
-  // The tail tried to go up and the line was cut: reload mid-upload.
+  // A part still to go (the tail, sent at Stop, is retried) tried to go up and the line
+  // was cut: reload mid-upload.
   await waitFor(async () => proxy.cut > cutBeforeSend, 'a part upload cut after Send');
   await driver.reload();
   await status(driver, /earlier recording was kept/);

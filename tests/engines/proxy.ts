@@ -2,7 +2,7 @@
 // it (the server's public URL is the proxy's), so the tests see every request the same
 // way in every engine, with no browser-specific network hooks. It can cut the line for
 // part uploads (the connection is dropped, as on a train), and counts the bytes of every
-// part that reached the server.
+// part that reached the server, whether at a signed URL or the tail through the API.
 import { createServer, request, IncomingMessage, Server } from 'node:http';
 import { freePort } from '../e2e/support/server';
 
@@ -97,7 +97,10 @@ export class Proxy {
   }
 }
 
-const isPart = (s: { method: string; path: string }) => s.method === 'PUT' && s.path.startsWith('/storage/parts/');
+// A part reaches the server at a signed storage URL, or (the recording's short tail,
+// sent at Stop) through the API.
+const isPart = (s: { method: string; path: string }) =>
+  s.method === 'PUT' && (s.path.startsWith('/storage/parts/') || /^\/api\/v1\/uploads\/[^/?]+\/parts\/\d+(\?|$)/.test(s.path));
 
 function parse(b: Buffer): any {
   try {

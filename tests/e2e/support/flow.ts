@@ -3,9 +3,14 @@ import { expect, Page } from '@playwright/test';
 import type { RunningServer } from './server';
 import { storedObject, sha256 } from './recording';
 
-/** A PUT of a recording's part to storage (the poster's PUT goes to the API, not storage). */
+/** The API's route for a recording's short last part (no signed URL). */
+export const isTailPut = (r: { method(): string; url(): string }) =>
+  r.method() === 'PUT' && /^\/api\/v1\/uploads\/[^/]+\/parts\/\d+$/.test(new URL(r.url()).pathname);
+
+/** A PUT of a recording's part: to storage at a signed URL, or the tail through the
+ * API (the poster's PUT goes to the API too, and is not a part). */
 export const isPartPut = (r: { method(): string; url(): string }) =>
-  r.method() === 'PUT' && !new URL(r.url()).pathname.startsWith('/api/v1/');
+  r.method() === 'PUT' && (!new URL(r.url()).pathname.startsWith('/api/v1/') || isTailPut(r));
 
 /** The part number of a part PUT: the path's last segment (local disk) or `?partNumber=` (S3). */
 export function partNumberOf(url: string): number {
