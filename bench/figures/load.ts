@@ -18,7 +18,7 @@ export async function serverLoad(clients: number, file: string, partSize: number
     const before = procStats(server.pid);
     // Asynchronously: Node must keep draining the server's log pipe meanwhile, or the
     // server blocks writing its (slow-query) warnings and the run measures that.
-    const { stdout: out } = await promisify(execFile)(join(TARGET, 'release/examples/loadgen'),
+    const { stdout: out } = await promisify(execFile)(join(TARGET, 'server/examples/loadgen'),
       [server.url, server.apiKey, file, String(clients), String(partSize)],
       { maxBuffer: 16 << 20, env: { PATH: process.env.PATH ?? '' } });
     const after = procStats(server.pid);

@@ -67,7 +67,7 @@ export async function startServer(env: Record<string, string> = {}, distDir = jo
   // Named by its settings, secrets left out, so a failure says which run it was.
   const settings = Object.entries(env).map(([k, v]) => `${k}=${/SECRET|KEY|TOKEN|PASSWORD/i.test(k) ? '…' : v}`);
   const name = `server #${++started} (${[url, ...settings].join(' ')})`;
-  const child: ChildProcess = spawn(join(TARGET, 'release/vidreply-server'), [], {
+  const child: ChildProcess = spawn(join(TARGET, 'server/vidreply-server'), [], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -71,6 +71,13 @@ pub struct Settings {
     /// Folder of the Trunk-built browser app to serve.
     #[arg(long, env = "VIDREPLY_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
+    /// How long browsers keep the app's files whose names carry a content hash, in seconds.
+    #[arg(
+        long,
+        env = "VIDREPLY_STATIC_MAX_AGE_SECONDS",
+        default_value_t = 31_536_000
+    )]
+    pub static_max_age_seconds: u64,
     /// Database URL [default: sqlite in DATA_DIR/vidreply.db].
     #[arg(long, env = "VIDREPLY_DATABASE_URL")]
     pub database_url: Option<String>,

@@ -8,6 +8,7 @@ pub mod openapi;
 mod poster;
 mod redirect;
 mod send;
+mod static_files;
 mod telemetry;
 mod telemetry_export;
 mod tutorial;
@@ -23,7 +24,6 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -133,7 +133,12 @@ pub fn app(state: AppState) -> Router {
         index_html.as_deref(),
     );
     let limits = Arc::new(ratelimit::Limits::new(&s));
-    let spa = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
+    let spa = tower::ServiceBuilder::new()
+        .layer(from_fn_with_state(
+            Duration::from_secs(s.static_max_age_seconds),
+            static_files::headers,
+        ))
+        .service(static_files::service(&dist));
     let router = Router::new()
         .nest("/api/v1", api)
         .route("/storage/parts/{upload}/{part}", put_part)

@@ -58,7 +58,7 @@ export async function startServer(backend: Backend, env: Record<string, string> 
   let log = '';
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn(join(TARGET, 'release/vidreply-server'), [], {
+    child = spawn(join(TARGET, 'server/vidreply-server'), [], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
