@@ -1,13 +1,14 @@
 // The bench's check that every figure is present and numeric (what makes the smoke run
 // able to fail), and the short summary for a person.
 const REQUIRED: string[] = [
-  'downloadSize.recorder.rawBytes', 'downloadSize.recorder.gzipBytes',
+  'downloadSize.recorder.rawBytes', 'downloadSize.recorder.gzipBytes', 'downloadSize.recorder.servedBytes',
   'downloadSize.widget.rawBytes', 'downloadSize.widget.gzipBytes',
   'downloadSize.uppy.rawBytes', 'downloadSize.uppy.gzipBytes',
   'stopToSent.runs.*.vidreply.stopToSentMs', 'stopToSent.runs.*.uppy.stopToSentMs',
   'stopToSent.runs.*.floor.floorMs', 'stopToSent.runs.*.ratios.aOverB', 'stopToSent.runs.*.ratios.aOverC',
   'stopToSent.runs.*.vidreply.bitrateMbps', 'stopToSent.runs.*.uppy.bitrateMbps',
   'stopToSent.runs.*.excessOverFloorMs', 'stopToSent.runs.*.vidreply.breakdown.steps.sent',
+  'stopToSent.runs.*.samples.*.stopToSentMs', 'stopToSent.runs.*.samples.*.aOverC',
   'stopToSent.runs.*.vidreply.breakdown.steps.completeDone', 'stopToSent.runs.*.vidreply.breakdown.server.total',
   'stopToSent.long.vidreply.stopToSentMs', 'stopToSent.long.floor.floorMs', 'stopToSent.long.aOverC',
   'stopToSent.excessGrowthMs', 'goodput.runs.*.breakdown.linkIdleMs', 'goodput.runs.*.breakdown.journalCopyMs',
@@ -58,10 +59,11 @@ function lines(doc: any): string {
   const d = f.downloadSize;
   const lines = [
     `vidreply bench (${doc.mode}, ${doc.machine.cpus} CPUs, ${doc.wallSeconds.toFixed(0)} s)`,
-    `1 download (gzip -9): recorder ${kb(d.recorder.gzipBytes)}, widget ${kb(d.widget.gzipBytes)}, Uppy ${kb(d.uppy.gzipBytes)}`,
+    `1 download (gzip -9): recorder ${kb(d.recorder.gzipBytes)} (served, Brotli: ${kb(d.recorder.servedBytes)}), widget ${kb(d.widget.gzipBytes)}, Uppy ${kb(d.uppy.gzipBytes)}`,
     ...f.stopToSent.runs.map((r: any) => `2 Stop→Sent ${r.recordSeconds} s: vidreply ${r.vidreply.stopToSentMs.toFixed(0)} ms, `
       + `Uppy ${r.uppy.stopToSentMs.toFixed(0)} ms, floor ${r.floor.floorMs.toFixed(0)} ms; a/b ${x(r.ratios.aOverB)}, a/c ${x(r.ratios.aOverC)}`
-      + ` (camera ${r.vidreply.bitrateMbps} Mb/s)`),
+      + ` (camera ${r.vidreply.bitrateMbps} Mb/s; median of ${r.samples.length}: `
+      + `${r.samples.map((s: any) => `${s.stopToSentMs.toFixed(0)} ms a/c ${x(s.aOverC)}`).join(', ')})`),
     `2 Stop→Sent ${(f.stopToSent.long.recordSeconds / 60).toFixed(1)} min: vidreply ${f.stopToSent.long.vidreply.stopToSentMs.toFixed(0)} ms, `
       + `floor ${f.stopToSent.long.floor.floorMs.toFixed(0)} ms, a/c ${x(f.stopToSent.long.aOverC)}; excess over the floor grew `
       + `${f.stopToSent.excessGrowthMs.toFixed(0)} ms from the shortest run`,

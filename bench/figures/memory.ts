@@ -7,7 +7,7 @@ import { openVidreply, stopAndSend } from '../lib/pages';
 import { floorOf } from './upload';
 
 export async function recordingMemory(browser: Browser, server: BenchServer, checkpointsMin: number[],
-  link: Throttle, log: (s: string) => void) {
+  link: Throttle, log: (s: string) => void, beforeStop?: Promise<void>) {
   const { page, cdp, ctx, token } = await openVidreply(browser, server, link);
   try {
     const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/uploads') && r.request().method() === 'POST');
@@ -27,6 +27,12 @@ export async function recordingMemory(browser: Browser, server: BenchServer, che
     const first = samples[0];
     const last = samples[samples.length - 1];
     // The long recording is sent too: Stop → "Sent" at its full length costs no extra time.
+    // It waits (still recording) until the figures running alongside are over, so the
+    // machine is as quiet for this Stop as for the short ones.
+    if (beforeStop) {
+      log('memory: samples taken; recording on until the other figures finish, then Stop');
+      await beforeStop;
+    }
     const sent = await stopAndSend(page, server, token, uploadId, started);
     const floor = floorOf(sent, link);
     log(`sent after ${(sent.recordedMs / 60_000).toFixed(1)} min: ${sent.bytes} B, Stop → Sent ${sent.stopToSentMs.toFixed(0)} ms, floor ${floor.floorMs.toFixed(0)} ms`);

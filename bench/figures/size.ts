@@ -2,7 +2,7 @@
 // raw and gzip -9; Uppy's page is bundled here, now, by esbuild (minified).
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
-import { readdirSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from '../lib/server';
 
@@ -11,12 +11,15 @@ const UPPY_SRC = join(ROOT, 'bench/uppy');
 function measure(files: string[]) {
   const each = files.map((f) => {
     const b = readFileSync(f);
-    return { file: relative(ROOT, f), rawBytes: b.length, gzipBytes: gzipSync(b, { level: 9 }).length };
+    // What the server sends a browser that accepts Brotli: the build's .br copy if any.
+    const servedBytes = existsSync(`${f}.br`) ? statSync(`${f}.br`).size : b.length;
+    return { file: relative(ROOT, f), rawBytes: b.length, gzipBytes: gzipSync(b, { level: 9 }).length, servedBytes };
   });
   return {
     files: each,
     rawBytes: each.reduce((s, e) => s + e.rawBytes, 0),
     gzipBytes: each.reduce((s, e) => s + e.gzipBytes, 0),
+    servedBytes: each.reduce((s, e) => s + e.servedBytes, 0),
   };
 }
 
@@ -58,6 +61,7 @@ export async function downloadSize(uppyDir: string) {
       widget: 'pkg/*.{wasm,js,css} (wasm-pack build of the widget)',
       uppy: `@uppy/core ${version('@uppy/core')} + @uppy/aws-s3 ${version('@uppy/aws-s3')} + @uppy/webcam ${version('@uppy/webcam')} + @uppy/dashboard ${version('@uppy/dashboard')}, bundled by esbuild ${version('esbuild')} (minified, ESM, es2020) plus their CSS`,
       gzip: 'zlib gzip level 9',
+      served: 'the bytes the server sends with Accept-Encoding: br (the .br copy scripts/build made; raw where none)',
     },
     recorder, widget, uppy,
     ratios: {

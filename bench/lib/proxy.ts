@@ -44,7 +44,8 @@ export async function faultProxy(upstreamPort: number, drops: number, cutAt = 0.
           chunk = chunk.subarray(inHead);
           head = Buffer.alloc(0);
           bodyLeft = Number(headerText.match(/\r\ncontent-length:\s*(\d+)/i)?.[1] ?? 0);
-          const m = headerText.match(/^PUT \/storage\/parts\/[^/]+\/(\d+)/);
+          // Full parts at their signed URLs, and the tail through the API.
+          const m = headerText.match(/^PUT \/(?:storage\/parts|api\/v1\/uploads)\/[^/]+\/(?:parts\/)?(\d+)[ ?]/);
           put = null;
           cutBytes = Infinity;
           if (m) {
